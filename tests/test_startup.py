@@ -1,0 +1,20 @@
+"""Startup stays cheap: the config/registry layer must not drag in torch or lightning."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "lightning", "mmengine", "matplotlib", "tensorboard", "wandb")
+
+
+@pytest.mark.parametrize("module", ["mmlight", "mmlight.config", "mmlight.registry"])
+def test_import_loads_no_heavy_package(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"importing {module} loaded: {out}"
