@@ -1,0 +1,3 @@
+from torch.nn import Linear
+
+model = dict(type=Linear, in_features=2, out_features=1)

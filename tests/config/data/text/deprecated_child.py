@@ -1,0 +1,1 @@
+_base_ = './deprecated.py'

@@ -1,0 +1,4 @@
+dirname = '{{ fileDirname }}'
+basename = '{{fileBasename}}'
+stem = 'abc_{{ fileBasenameNoExtension }}'
+ext = '{{fileExtname}}'

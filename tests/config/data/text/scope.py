@@ -1,0 +1,2 @@
+default_scope = 'mmdet'
+model = dict(type='Foo', _scope_='mmcls')

@@ -1,0 +1,2 @@
+_base_ = '../base.py'
+item4 = 'from_sub'

@@ -1,0 +1,90 @@
+"""DictAction: `--cfg-options KEY=VALUE ...` parsing, as mmengine does it."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from mmlight.config import ConfigError, DictAction
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    p.add_argument("--options", nargs="+", action=DictAction)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", 1),
+        ("-3", -3),
+        ("0.1", 0.1),
+        ("1e-3", 1e-3),
+        ("true", True),
+        ("False", False),
+        ("None", None),
+        ("none", "none"),
+        ("x", "x"),
+        ("'quoted'", "quoted"),
+        ("a b", "ab"),  # spaces are removed, as in mmengine
+        ("", ""),
+        ("a,b", ["a", "b"]),
+        ("[1,2]", [1, 2]),
+        ("[]", []),
+        ("(1,2)", (1, 2)),
+        ("(1)", (1,)),
+        ("[[1]]", [[1]]),
+        ("[(a,b), [1,2], false]", [("a", "b"), [1, 2], False]),
+        ("[(1,[2,3]),4]", [(1, [2, 3]), 4]),
+    ],
+)
+def test_value_parsing(value: str, expected: object) -> None:
+    assert parser().parse_args(["--options", f"k={value}"]).options == {"k": expected}
+
+
+def test_splits_on_first_equals_and_accumulates() -> None:
+    args = parser().parse_args(
+        ["--options", "item1.a=1", "item2.a=b=c", "--options", "item1.a=2", "item3=false"]
+    )
+    assert args.options == {"item1.a": 2, "item2.a": "b=c", "item3": False}
+
+
+def test_unbalanced_brackets_are_a_clear_error() -> None:
+    with pytest.raises(
+        ValueError, match=r"Imbalanced brackets exist in '\[\(a,b\), \[1,2\], false'"
+    ):
+        parser().parse_args(["--options", "item2.a=[(a,b), [1,2], false"])
+    # still an AssertionError, which is what mmengine raises here
+    with pytest.raises(AssertionError):
+        parser().parse_args(["--options", "k=[1"])
+    with pytest.raises(ConfigError):
+        parser().parse_args(["--options", "k=(1,2"])
+
+
+def test_missing_equals() -> None:
+    with pytest.raises(ValueError, match=r"--options: expected KEY=VALUE, got 'lr'"):
+        parser().parse_args(["--options", "lr"])
+
+
+def test_single_value_option_without_nargs() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--opt", action=DictAction)
+    assert p.parse_args(["--opt", "a=1"]).opt == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a=1", "b=0.5", "c=x", "d=true", "e=None"],
+        ["a=1,2", "b=[1,(2,3)]", "c=(x,y)", "d=[]", "e='q'"],
+    ],
+)
+def test_same_as_mmengine(values: list[str]) -> None:
+    mmengine_config = pytest.importorskip("mmengine.config")
+    theirs = argparse.ArgumentParser()
+    theirs.add_argument("--options", nargs="+", action=mmengine_config.DictAction)
+    assert parser().parse_args(["--options", *values]).options == (
+        theirs.parse_args(["--options", *values]).options
+    )
