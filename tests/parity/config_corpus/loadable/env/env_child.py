@@ -1,0 +1,3 @@
+# covers: environment variables used in a base are substituted there and recorded for the child
+_base_ = ['./env_string.py', './env.yaml']
+own = '{{$MMLIGHT_CORPUS_TAG:child}}'

@@ -1,0 +1,3 @@
+# covers: the base the quirk files in this folder inherit from
+name = 'base'
+hooks = dict(logger=dict(interval=50))

@@ -1,0 +1,3 @@
+# covers: first of two bases that both define `optimizer`
+optimizer = dict(type='SGD')
+only_a = 1

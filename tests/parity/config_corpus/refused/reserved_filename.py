@@ -1,0 +1,2 @@
+# covers: the reserved top-level key `filename`
+filename = 'my_model.pth'
