@@ -1,0 +1,156 @@
+"""File plumbing for ``LoggerHook``: remote copies through fsspec and local JSON logs.
+
+Kept apart from the hook so the hook reads as "when to log" and this module as "where bytes go".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "JsonScalarLog",
+    "check_out_dir",
+    "dump_json",
+    "iter_files",
+    "join_out_path",
+    "json_friendly",
+    "storage_options",
+    "write_bytes",
+]
+
+# Keys of mmengine's ``backend_args``/``file_client_args`` that name an mmengine file backend
+# rather than an fsspec storage option; fsspec picks the filesystem from the URL instead.
+_MMENGINE_ONLY_KEYS = ("backend",)
+
+
+def storage_options(backend_args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """fsspec storage options from mmengine-style ``backend_args`` (``backend`` is dropped)."""
+    if not backend_args:
+        return {}
+    return {key: value for key, value in backend_args.items() if key not in _MMENGINE_ONLY_KEYS}
+
+
+def _is_url(path: str) -> bool:
+    return "://" in path
+
+
+def check_out_dir(out_dir: str, options: Mapping[str, Any], owner: str) -> None:
+    """Fail at construction time, not after training, when ``out_dir``'s filesystem is unusable."""
+    import fsspec
+
+    try:
+        fsspec.core.url_to_fs(out_dir, **options)
+    except ImportError as err:
+        raise ImportError(
+            f"{owner}: out_dir={out_dir!r} needs a filesystem package that is not installed: {err}"
+        ) from err
+    except ValueError as err:
+        raise ValueError(f"{owner}: out_dir={out_dir!r} is not a usable location: {err}") from err
+
+
+def join_out_path(base: str, *parts: str) -> str:
+    """Join path parts onto a local path or a URL (URLs always use '/')."""
+    if _is_url(base):
+        return "/".join([base.rstrip("/"), *(part.strip("/") for part in parts)])
+    return os.path.join(base, *parts)
+
+
+def write_bytes(url: str, data: bytes, options: Mapping[str, Any] | None = None) -> None:
+    """Write ``data`` to a local path or URL, creating parent directories, replacing the file."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url, **(options or {}))
+    parent = posixpath.dirname(path)
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    fs.pipe_file(path, data)
+
+
+def iter_files(root: str, suffix: str | Sequence[str]) -> Iterator[str]:
+    """Paths relative to ``root`` of the non-hidden files under it ending with ``suffix``."""
+    suffixes = (suffix,) if isinstance(suffix, str) else tuple(suffix)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            rel_path = os.path.relpath(os.path.join(dirpath, name), root)
+            if rel_path.endswith(suffixes):
+                yield rel_path
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")  # a tensor can only exist once torch is imported
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _json_default(value: Any) -> Any:
+    """Turn what ``json`` cannot encode (numpy, tensors, sets) into plain values."""
+    import numpy as np
+
+    if isinstance(value, (set, frozenset, range)):
+        return list(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if _is_tensor(value):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} cannot be written to a JSON log: {value!r}")
+
+
+def json_friendly(value: Any) -> Any:
+    """A JSON-ready copy of ``value``; anything that is not data (objects) becomes None."""
+    import numpy as np
+
+    if isinstance(value, (list, tuple)):
+        return [json_friendly(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: json_friendly(item) for key, item in value.items()}
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) or _is_tensor(value):
+        return value.tolist()
+    return None
+
+
+def dump_json(obj: Any, url: str) -> None:
+    """Write ``obj`` as one JSON document to a local path or URL (replacing it)."""
+    write_bytes(url, json.dumps(obj, default=_json_default).encode("utf-8"))
+
+
+class JsonScalarLog:
+    """JSON-lines scalar log in ``<log_dir>/vis_data``, written when there is no visualizer.
+
+    mmengine's default visualizer (``LocalVisBackend``) appends one JSON object per
+    ``add_scalars`` call, with the step under ``'step'``, to ``vis_data/scalars.json`` and to
+    ``vis_data/<file_path>``. This reproduces those two files so runs without a visualizer
+    still leave the scalar logs that log-analysis tools read.
+    """
+
+    scalar_save_file = "scalars.json"
+
+    def __init__(self, log_dir: str | Path) -> None:
+        self.save_dir = os.path.join(str(log_dir), "vis_data")
+
+    def add_scalars(
+        self, scalar_dict: Mapping[str, Any], step: int = 0, file_path: str | None = None
+    ) -> None:
+        record = dict(scalar_dict)
+        record.setdefault("step", step)
+        line = json.dumps(record, default=_json_default) + "\n"
+        os.makedirs(self.save_dir, exist_ok=True)
+        targets = [self.scalar_save_file]
+        if file_path is not None and file_path != self.scalar_save_file:
+            targets.append(file_path)
+        for name in targets:
+            with open(os.path.join(self.save_dir, name), "a", encoding="utf-8") as f:
+                f.write(line)
