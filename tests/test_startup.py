@@ -18,3 +18,14 @@ def test_import_loads_no_heavy_package(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "", f"importing {module} loaded: {out}"
+
+
+def test_top_level_reexports_like_mmengine() -> None:
+    import mmlight
+    from mmlight.config import Config
+    from mmlight.registry import MODELS
+
+    assert mmlight.Config is Config
+    assert mmlight.MODELS is MODELS
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = mmlight.Nope
