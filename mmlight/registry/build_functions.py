@@ -18,6 +18,7 @@ from mmlight.registry.errors import (
     BuildArgumentError,
     ConfigTypeError,
     MissingTypeError,
+    RegistryError,
     UnknownTypeError,
     closest_names,
     did_you_mean,
@@ -28,7 +29,7 @@ from mmlight.utils.manager import ManagerMixin
 if TYPE_CHECKING:
     from mmlight.registry.registry import Registry
 
-__all__ = ["build_from_cfg"]
+__all__ = ["SchedulerConversionError", "build_from_cfg", "build_scheduler_from_cfg"]
 
 logger = logging.getLogger(__name__)
 
@@ -290,3 +291,87 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any | None = None
             getattr(obj_cls, "__module__", obj_cls),
         )
         return obj
+
+
+# ---------------------------------------------------------------------- parameter schedulers
+class SchedulerConversionError(RegistryError, ValueError, AssertionError):
+    """``convert_to_iter_based=True`` on a scheduler that cannot be converted (mmengine asserts)."""
+
+
+def build_scheduler_from_cfg(cfg: Any, registry: Registry, default_args: Any | None = None) -> Any:
+    """PARAM_SCHEDULERS' build function: ``build_from_cfg`` plus epoch -> iteration conversion.
+
+    With ``convert_to_iter_based=True`` the scheduler class's ``build_iter_from_epoch`` builds
+    it (``epoch_length``, which the runner passes in ``default_args``, scales the step-counted
+    arguments); otherwise ``epoch_length`` is dropped and the class is built as usual.
+    """
+    from mmlight.registry.registry import Registry
+
+    if not _is_mapping(cfg):
+        raise ConfigTypeError(
+            f"cfg should be a dict, ConfigDict or Config, but got {type(cfg).__name__}: "
+            f"{cfg!r:.200}"
+        )
+    if not isinstance(registry, Registry):
+        raise ConfigTypeError(
+            f"registry must be an mmlight.registry.Registry object, but got "
+            f"{type(registry).__name__}"
+        )
+    args: dict[str, Any] = {k: cfg[k] for k in cfg}
+    if default_args is not None:
+        for key in default_args:
+            args.setdefault(key, default_args[key])
+    if not args.pop("convert_to_iter_based", False):
+        args.pop("epoch_length", None)
+        return build_from_cfg(args, registry)
+
+    scope = args.pop("_scope_", None)
+    with registry.switch_scope_and_registry(scope) as build_registry:
+        if "type" not in args:
+            raise MissingTypeError(
+                '`cfg` or `default_args` must contain the key "type" to build from the '
+                f"{build_registry.scope}::{build_registry.name} registry, but got cfg keys "
+                f"{_keys(cfg)}",
+                registry_name=build_registry.name,
+                scope=build_registry.scope,
+                cfg_keys=_keys(cfg),
+            )
+        obj_type = args.pop("type")
+        obj_cls: Any
+        if isinstance(obj_type, str):
+            searched: list[Registry] = []
+            obj_cls = build_registry._lookup(obj_type, searched)
+            if obj_cls is None:
+                raise _unknown_type_error(obj_type, build_registry, searched)
+            type_name = obj_type
+        elif inspect.isclass(obj_type):
+            obj_cls, type_name = obj_type, _type_label(obj_type)
+        else:
+            raise ConfigTypeError(
+                f"type must be a str or a class, but got {type(obj_type).__name__}: {obj_type!r}",
+                registry_name=build_registry.name,
+                scope=build_registry.scope,
+            )
+        if not args.get("by_epoch", True) or args.get("epoch_length") is None:
+            problem = (
+                "it has by_epoch=False"
+                if not args.get("by_epoch", True)
+                else "no epoch_length was given (the runner passes len(train_dataloader))"
+            )
+            raise SchedulerConversionError(
+                f"{type_name} has convert_to_iter_based=True, but {problem}: only an "
+                "epoch-based scheduler (by_epoch=True) with a known epoch_length can be "
+                "converted to iter-based",
+                type_name=type_name,
+                registry_name=build_registry.name,
+                scope=build_registry.scope,
+            )
+        try:
+            return obj_cls.build_iter_from_epoch(**args)
+        except Exception as err:
+            _note(
+                err,
+                f"(while building {type_name!r} with convert_to_iter_based=True from the "
+                f"{build_registry.scope}::{build_registry.name} registry)",
+            )
+            raise

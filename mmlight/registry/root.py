@@ -6,13 +6,15 @@ each registry, so a lookup imports it on first use and ``import mmlight.registry
 
 Build functions: mmengine gives MODELS, RUNNERS and PARAM_SCHEDULERS specialised ones (a list
 of model configs -> ``Sequential``, ``runner_type`` + ``from_cfg``, ``convert_to_iter_based``).
-Those arrive with the model, runner and scheduler packages; until then they use the plain
-``build_from_cfg``. mmengine's OPTIMIZERS build function only logs a note about
-``TorchAdafactor``, so OPTIMIZERS uses ``build_from_cfg`` as well.
+PARAM_SCHEDULERS has its own (``build_scheduler_from_cfg``, torch-free); the model and runner
+ones arrive with their packages; until then they use the plain ``build_from_cfg``. mmengine's
+OPTIMIZERS build function only logs a note about ``TorchAdafactor``, so OPTIMIZERS uses
+``build_from_cfg`` as well.
 """
 
 from __future__ import annotations
 
+from mmlight.registry.build_functions import build_scheduler_from_cfg
 from mmlight.registry.default_scope import ROOT_SCOPE
 from mmlight.registry.registry import Registry
 
@@ -70,7 +72,9 @@ OPTIM_WRAPPERS = Registry("optim_wrapper", scope=ROOT_SCOPE, locations=_OPTIM)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     "optimizer wrapper constructor", scope=ROOT_SCOPE, locations=_OPTIM
 )
-PARAM_SCHEDULERS = Registry("parameter scheduler", scope=ROOT_SCOPE, locations=_OPTIM)
+PARAM_SCHEDULERS = Registry(
+    "parameter scheduler", build_func=build_scheduler_from_cfg, scope=ROOT_SCOPE, locations=_OPTIM
+)
 
 METRICS = Registry("metric", scope=ROOT_SCOPE, locations=_EVALUATOR)
 EVALUATOR = Registry("evaluator", scope=ROOT_SCOPE, locations=_EVALUATOR)

@@ -1,0 +1,36 @@
+"""``build_optim_wrapper``: the ``optim_wrapper`` config of a model -> its optimizer wrapper."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from mmlight.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from mmlight.optim.optimizer.optimizer_wrapper import OptimWrapper
+
+__all__ = ["build_optim_wrapper"]
+
+
+def build_optim_wrapper(model: nn.Module, cfg: Any) -> OptimWrapper:
+    """Build an optimizer wrapper for ``model`` through an optimizer wrapper constructor.
+
+    ``cfg`` is the ``optim_wrapper`` config; it is not modified. Its ``constructor`` key picks
+    the constructor (default ``'DefaultOptimWrapperConstructor'``) and ``paramwise_cfg`` goes to
+    the constructor; everything else is the wrapper's config.
+    """
+    optim_wrapper_cfg = copy.deepcopy(cfg)
+    constructor_type = optim_wrapper_cfg.pop("constructor", "DefaultOptimWrapperConstructor")
+    paramwise_cfg = optim_wrapper_cfg.pop("paramwise_cfg", None)
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
+        {
+            "type": constructor_type,
+            "optim_wrapper_cfg": optim_wrapper_cfg,
+            "paramwise_cfg": paramwise_cfg,
+        }
+    )
+    wrapper: OptimWrapper = constructor(model)
+    return wrapper
