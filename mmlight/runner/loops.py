@@ -1,0 +1,310 @@
+"""MMEngine's loop classes, with Lightning driving the iteration.
+
+A loop here keeps what MMEngine code reads and overrides - its dataloader, counters
+(``epoch``, ``iter``, ``max_epochs``, ``max_iters``), validation cadence and ``run_iter`` -
+while Lightning's ``Trainer`` owns the ``for`` loops. ``run_iter`` is called from the
+LightningModule's ``*_step``, so a custom loop registered in ``LOOPS`` that overrides it
+(say, to train each batch twice) keeps working. ``run()`` hands the whole stage to Lightning
+through the runner.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from mmlight.registry import LOOPS
+
+if TYPE_CHECKING:
+    from torch.utils.data import DataLoader
+
+    from mmlight.evaluator import Evaluator
+    from mmlight.runner.runner import Runner
+
+__all__ = [
+    "BaseLoop",
+    "EpochBasedTrainLoop",
+    "IterBasedTrainLoop",
+    "TestLoop",
+    "ValLoop",
+    "calc_dynamic_intervals",
+]
+
+
+def calc_dynamic_intervals(
+    start_interval: int, dynamic_interval_list: Sequence[tuple[int, int]] | None = None
+) -> tuple[list[int], list[int]]:
+    """Milestones and the validation interval in force from each one on."""
+    if dynamic_interval_list is None:
+        return [0], [start_interval]
+    pairs = sorted(dynamic_interval_list, key=lambda pair: pair[0])
+    milestones = [0, *[int(m) for m, _ in pairs]]
+    intervals = [start_interval, *[int(i) for _, i in pairs]]
+    return milestones, intervals
+
+
+class BaseLoop:
+    """A stage's dataloader plus the runner it reports to."""
+
+    def __init__(self, runner: Runner, dataloader: DataLoader | dict) -> None:
+        self._runner = runner
+        if isinstance(dataloader, dict):
+            diff_rank_seed = runner._randomness_cfg.get("diff_rank_seed", False)
+            self.dataloader = runner.build_dataloader(
+                dataloader, seed=runner.seed, diff_rank_seed=diff_rank_seed,
+                cfg_key=self._cfg_key,
+            )
+        else:
+            self.dataloader = dataloader
+
+    _cfg_key = "dataloader"
+
+    @property
+    def runner(self) -> Runner:
+        return self._runner
+
+    def run(self) -> Any:
+        """Run the stage on Lightning (the runner builds the Trainer)."""
+        raise NotImplementedError
+
+
+class _TrainLoopMixin:
+    """Counters and validation cadence shared by both training loops."""
+
+    _epoch: int
+    _iter: int
+    _max_epochs: int
+    _max_iters: int
+    val_begin: int
+    val_interval: int
+    dynamic_milestones: list[int]
+    dynamic_intervals: list[int]
+
+    @property
+    def max_epochs(self) -> int:
+        return self._max_epochs
+
+    @property
+    def max_iters(self) -> int:
+        return self._max_iters
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def iter(self) -> int:
+        return self._iter
+
+    def _decide_current_val_interval(self, progress: int) -> None:
+        step = bisect.bisect(self.dynamic_milestones, progress + 1)
+        self.val_interval = self.dynamic_intervals[step - 1]
+
+
+@LOOPS.register_module()
+class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
+    """Train for ``max_epochs`` passes over the dataloader; validate between epochs."""
+
+    _cfg_key = "train_dataloader"
+
+    def __init__(
+        self,
+        runner: Runner,
+        dataloader: DataLoader | dict,
+        max_epochs: int,
+        val_begin: int = 1,
+        val_interval: int = 1,
+        dynamic_intervals: list[tuple[int, int]] | None = None,
+    ) -> None:
+        super().__init__(runner, dataloader)
+        if int(max_epochs) != max_epochs:
+            raise ValueError(f"train_cfg.max_epochs must be an integer, got {max_epochs!r}")
+        self._max_epochs = int(max_epochs)
+        self._max_iters = self._max_epochs * len(self.dataloader)
+        self._epoch = 0
+        self._iter = 0
+        self.val_begin = val_begin
+        self.val_interval = val_interval
+        self.stop_training = False
+        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
+            val_interval, dynamic_intervals
+        )
+
+    def should_validate(self) -> bool:
+        """MMEngine's rule, asked once ``_epoch`` counts the epoch just finished."""
+        if self.runner._val_loop is None:
+            return False
+        return self._epoch >= self.val_begin and (
+            self._epoch % self.val_interval == 0 or self._epoch == self._max_epochs
+        )
+
+    def run(self) -> torch.nn.Module:
+        return self.runner._fit()
+
+    def run_iter(self, idx: int, data_batch: Any) -> None:
+        """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
+        runner = self.runner
+        runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
+        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        runner.call_hook(
+            "after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
+        )
+        self._iter += 1
+
+
+class _EndlessIterator:
+    """Restarts the dataloader whenever it runs out, as MMEngine's iteration-based loop does.
+
+    Lightning sees an iterable without a length and so stays in one epoch; the loop's
+    ``max_iters`` bounds it through ``limit_train_batches``.
+    """
+
+    def __init__(self, dataloader: DataLoader) -> None:
+        self._dataloader = dataloader
+        self._iterator: Iterator[Any] | None = None
+        self._epoch = 0
+
+    def __iter__(self) -> _EndlessIterator:
+        return self
+
+    def __next__(self) -> Any:
+        if self._iterator is None:
+            self._iterator = iter(self._dataloader)
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            self._epoch += 1
+            for holder in (self._dataloader, getattr(self._dataloader, "batch_sampler", None)):
+                sampler = getattr(holder, "sampler", None)
+                if hasattr(sampler, "set_epoch"):
+                    sampler.set_epoch(self._epoch)
+                    break
+            self._iterator = iter(self._dataloader)
+            return next(self._iterator)
+
+
+@LOOPS.register_module()
+class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
+    """Train for ``max_iters`` iterations; validate every ``val_interval`` iterations."""
+
+    _cfg_key = "train_dataloader"
+
+    def __init__(
+        self,
+        runner: Runner,
+        dataloader: DataLoader | dict,
+        max_iters: int,
+        val_begin: int = 1,
+        val_interval: int = 1000,
+        dynamic_intervals: list[tuple[int, int]] | None = None,
+    ) -> None:
+        super().__init__(runner, dataloader)
+        if int(max_iters) != max_iters:
+            raise ValueError(f"train_cfg.max_iters must be an integer, got {max_iters!r}")
+        self._max_iters = int(max_iters)
+        self._max_epochs = 1
+        self._epoch = 0
+        self._iter = 0
+        self.val_begin = val_begin
+        self.val_interval = val_interval
+        self.stop_training = False
+        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
+            val_interval, dynamic_intervals
+        )
+        self.dataloader_iterator = _EndlessIterator(self.dataloader)
+
+    def should_validate(self) -> bool:
+        """MMEngine's rule, asked once ``_iter`` counts the iteration just finished."""
+        if self.runner._val_loop is None:
+            return False
+        return self._iter >= self.val_begin and (
+            self._iter % self.val_interval == 0 or self._iter == self._max_iters
+        )
+
+    def run(self) -> torch.nn.Module:
+        return self.runner._fit()
+
+    def run_iter(self, data_batch: Any) -> None:
+        """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
+        runner = self.runner
+        runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
+        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        runner.call_hook(
+            "after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs
+        )
+        self._iter += 1
+
+
+class _EvalLoop(BaseLoop):
+    """Shared body of ValLoop and TestLoop: feed outputs to the evaluator, with hooks."""
+
+    _stage = "val"
+
+    def __init__(
+        self,
+        runner: Runner,
+        dataloader: DataLoader | dict,
+        evaluator: Evaluator | dict | list,
+        fp16: bool = False,
+    ) -> None:
+        super().__init__(runner, dataloader)
+        from mmlight.evaluator import Evaluator
+
+        if isinstance(evaluator, (dict, list)):
+            self.evaluator = runner.build_evaluator(evaluator, cfg_key=f"{self._stage}_evaluator")
+        elif isinstance(evaluator, Evaluator):
+            self.evaluator = evaluator
+        else:
+            raise TypeError(
+                f"{self._stage}_evaluator must be a dict, a list or an Evaluator, "
+                f"got {type(evaluator).__name__}"
+            )
+        dataset = getattr(self.dataloader, "dataset", None)
+        if hasattr(dataset, "metainfo"):
+            self.evaluator.dataset_meta = dataset.metainfo
+        self.fp16 = fp16
+
+    def run(self) -> dict:
+        return self.runner._evaluate(self._stage)
+
+    def compute_metrics(self) -> dict:
+        """Metrics over the whole dataset, gathered across ranks without padding."""
+        return self.evaluator.evaluate(len(self.dataloader.dataset))
+
+    @torch.no_grad()
+    def run_iter(self, idx: int, data_batch: Any) -> None:
+        runner = self.runner
+        stage = self._stage
+        runner.call_hook(f"before_{stage}_iter", batch_idx=idx, data_batch=data_batch)
+        model = runner.model
+        step = model.val_step if stage == "val" else model.test_step
+        with torch.autocast(device_type=_device_type(model), enabled=self.fp16):
+            outputs = step(data_batch)
+        self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+        runner.call_hook(
+            f"after_{stage}_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
+        )
+
+
+def _device_type(model: torch.nn.Module) -> str:
+    parameter = next(model.parameters(), None)
+    return parameter.device.type if parameter is not None else "cpu"
+
+
+@LOOPS.register_module()
+class ValLoop(_EvalLoop):
+    """Validation over ``val_dataloader`` with ``val_evaluator``."""
+
+    _stage = "val"
+    _cfg_key = "val_dataloader"
+
+
+@LOOPS.register_module()
+class TestLoop(_EvalLoop):
+    """Test over ``test_dataloader`` with ``test_evaluator``."""
+
+    _stage = "test"
+    _cfg_key = "test_dataloader"
