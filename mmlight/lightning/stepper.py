@@ -24,7 +24,8 @@ class LightningStepper:
     handles_precision = True
 
     def __init__(self, module: pl.LightningModule, optimizer: Any) -> None:
-        self.module = module
+        # Any: the module is an MMLightningModule, which holds ``_stepping_wrapper``.
+        self.module: Any = module
         self.optimizer = optimizer
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:

@@ -148,7 +148,8 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
         runner = self.runner
         runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
-        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        model: Any = runner.model
+        outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         runner.call_hook(
             "after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
         )
@@ -179,7 +180,7 @@ class _EndlessIterator:
             self._epoch += 1
             for holder in (self._dataloader, getattr(self._dataloader, "batch_sampler", None)):
                 sampler = getattr(holder, "sampler", None)
-                if hasattr(sampler, "set_epoch"):
+                if sampler is not None and hasattr(sampler, "set_epoch"):
                     sampler.set_epoch(self._epoch)
                     break
             self._iterator = iter(self._dataloader)
@@ -231,7 +232,8 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
         runner = self.runner
         runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
-        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        model: Any = runner.model
+        outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         runner.call_hook(
             "after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs
         )
@@ -263,7 +265,7 @@ class _EvalLoop(BaseLoop):
                 f"got {type(evaluator).__name__}"
             )
         dataset = getattr(self.dataloader, "dataset", None)
-        if hasattr(dataset, "metainfo"):
+        if dataset is not None and hasattr(dataset, "metainfo"):
             self.evaluator.dataset_meta = dataset.metainfo
         self.fp16 = fp16
 
@@ -279,7 +281,7 @@ class _EvalLoop(BaseLoop):
         runner = self.runner
         stage = self._stage
         runner.call_hook(f"before_{stage}_iter", batch_idx=idx, data_batch=data_batch)
-        model = runner.model
+        model: Any = runner.model
         step = model.val_step if stage == "val" else model.test_step
         with torch.autocast(device_type=_device_type(model), enabled=self.fp16):
             outputs = step(data_batch)
