@@ -622,22 +622,21 @@ class Runner:
         return model
 
     def val(self) -> dict:
-        if self._val_loop is None:
-            raise RuntimeError("Runner.val() needs val_dataloader, val_cfg and val_evaluator")
-        self._val_loop = self.build_val_loop(self._val_loop)
-        self.call_hook("before_run")
-        self.load_or_resume()
-        metrics = self.val_loop.run()
-        self.call_hook("after_run")
-        return metrics
+        return self._run_eval_stage("val")
 
     def test(self) -> dict:
-        if self._test_loop is None:
-            raise RuntimeError("Runner.test() needs test_dataloader, test_cfg and test_evaluator")
-        self._test_loop = self.build_test_loop(self._test_loop)
+        return self._run_eval_stage("test")
+
+    def _run_eval_stage(self, stage: str) -> dict:
+        """MMEngine's val()/test(): before_run, load, the loop on Lightning, after_run."""
+        attr = f"_{stage}_loop"
+        if getattr(self, attr) is None:
+            needs = ", ".join(_STAGE_ARGS[stage])
+            raise RuntimeError(f"Runner.{stage}() needs {needs}")
+        setattr(self, attr, self._build_loop(getattr(self, attr), stage))
         self.call_hook("before_run")
         self.load_or_resume()
-        metrics = self.test_loop.run()
+        metrics = getattr(self, attr).run()
         self.call_hook("after_run")
         return metrics
 
