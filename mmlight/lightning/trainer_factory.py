@@ -48,22 +48,25 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     import lightning.pytorch as pl
 
     from mmlight.lightning.hook_dispatcher import HookDispatcher
+    from mmlight.lightning.precision import precision_trainer_kwargs
+    from mmlight.lightning.progress import progress_trainer_kwargs
     from mmlight.runner.loops import IterBasedTrainLoop
 
     _quiet_lightning_info()
     kwargs: dict[str, Any] = dict(
-        accelerator="auto",
-        devices=1,
         enable_checkpointing=False,
         logger=False,
-        enable_progress_bar=False,
         enable_model_summary=False,
         num_sanity_val_steps=0,
         use_distributed_sampler=False,
         inference_mode=False,
         default_root_dir=runner.work_dir,
-        callbacks=[HookDispatcher(runner)],
     )
+    # Each contributor owns a concern; later ones win: launcher/strategy, precision, progress.
+    kwargs.update(runner._dist.trainer_kwargs)
+    if stage == "fit":
+        kwargs.update(precision_trainer_kwargs(runner.optim_wrapper))
+    kwargs.update(progress_trainer_kwargs(runner))
     if stage == "fit":
         loop = runner.train_loop
         kwargs.update(check_val_every_n_epoch=None, val_check_interval=1)
@@ -71,5 +74,17 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
             kwargs.update(max_epochs=1, limit_train_batches=loop.max_iters - loop.iter)
         else:
             kwargs.update(max_epochs=loop.max_epochs)
-    kwargs.update(overrides)
-    return pl.Trainer(**kwargs)
+    # The config's ``trainer`` dict and CLI flags have the last word; their callbacks run after
+    # the dispatcher, which must stay first so MMEngine hooks fire before native callbacks.
+    user = {**runner.trainer_kwargs, **overrides}
+    callbacks = [HookDispatcher(runner), *_as_list(user.pop("callbacks", None))]
+    kwargs.update(user)
+    trainer = pl.Trainer(callbacks=callbacks, **kwargs)
+    runner._trainer = trainer
+    return trainer
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]

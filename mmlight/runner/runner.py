@@ -132,13 +132,23 @@ class Runner:
         self._test_loop: Any = test_cfg
 
         self._launcher = launcher
-        if launcher != "none":
-            raise NotImplementedError(
-                f"launcher={launcher!r} is not supported yet; run with launcher='none'"
-            )
-        self._distributed = False
-        self._rank, self._world_size = 0, 1
-        self._setup_env(env_cfg or dict(dist_cfg=dict(backend="nccl")))
+        from mmlight.lightning.distributed import setup_distributed
+
+        self._env_cfg = dict(env_cfg or dict(dist_cfg=dict(backend="nccl")))
+        cfg_get = getattr(self.cfg, "get", None)
+        self._dist = setup_distributed(
+            launcher,
+            self._env_cfg,
+            model_wrapper_cfg=cfg_get("model_wrapper_cfg") if cfg_get else None,
+            strategy=cfg_get("strategy") if cfg_get else None,
+        )
+        self._distributed = self._dist.distributed
+        self._rank, self._world_size = self._dist.rank, self._dist.world_size
+        # Extra ``lightning.Trainer`` arguments (the config's ``trainer`` dict, the CLI's
+        # ``--trainer.*`` flags); they override what the factory derives.
+        trainer_cfg = cfg_get("trainer") if cfg_get else None
+        self.trainer_kwargs: dict[str, Any] = dict(trainer_cfg or {})
+        self._trainer: Any = None
         self._randomness_cfg = dict(randomness or dict(seed=None))
         self.set_randomness(**self._randomness_cfg)
 
@@ -159,7 +169,7 @@ class Runner:
         self.log_processor = self.build_log_processor(log_processor or {})
         self.logger = self.build_logger(log_level=log_level)
         self.message_hub = self.build_message_hub()
-        self.visualizer = visualizer
+        self.visualizer = self.build_visualizer(visualizer)
 
         self._load_from = load_from
         self._resume = resume
@@ -207,10 +217,6 @@ class Runner:
             cfg=cfg,
         )
 
-    def _setup_env(self, env_cfg: dict) -> None:
-        if env_cfg.get("cudnn_benchmark"):
-            torch.backends.cudnn.benchmark = True
-
     def set_randomness(
         self, seed: int | None = None, diff_rank_seed: bool = False, deterministic: bool = False
     ) -> None:
@@ -233,6 +239,27 @@ class Runner:
         kwargs.setdefault("name", self._experiment_name)
         kwargs.setdefault("log_file", osp.join(self._log_dir, f"{self._timestamp}.log"))
         return MMLogger.get_instance(log_level=log_level, **kwargs)
+
+    def build_visualizer(self, visualizer: Any = None) -> Any:
+        """MMEngine's rule: None means a ``Visualizer`` with a ``LocalVisBackend`` in log_dir."""
+        from mmlight.registry import VISUALIZERS
+
+        if visualizer is None:
+            visualizer = dict(
+                type="Visualizer",
+                vis_backends=[dict(type="LocalVisBackend")],
+                save_dir=self._log_dir,
+            )
+        if not isinstance(visualizer, Mapping):
+            return visualizer
+        cfg = dict(visualizer)
+        cfg.setdefault("type", "Visualizer")
+        if cfg["type"] == "Visualizer" and "Visualizer" not in VISUALIZERS:
+            return None  # mmlight.visualization not built yet: LoggerHook writes the files
+        cfg.setdefault("name", self._experiment_name)
+        cfg.setdefault("save_dir", self._log_dir)
+        with config_key_path("visualizer"):
+            return VISUALIZERS.build(cfg)
 
     def build_message_hub(self) -> Any:
         from mmlight.logging import MessageHub
@@ -412,10 +439,10 @@ class Runner:
                 hook_priority = cfg.pop("priority")
                 priority = hook_priority if priority is None else priority
             hook_obj = HOOKS.build(cfg)
-        elif isinstance(hook, Hook):
-            hook_obj = hook
         else:
-            raise TypeError(f"a hook must be a Hook or a config dict, got {type(hook).__name__}")
+            hook_obj = hook
+        if not isinstance(hook_obj, Hook):
+            hook_obj = _wrap_lightning_callback(hook_obj)
         if priority is not None:
             hook_obj.priority = priority
         value = get_priority(hook_obj.priority)
@@ -446,8 +473,7 @@ class Runner:
             if isinstance(hook, Mapping) and hook.get("type") == "CheckpointHook" and (
                 "CheckpointHook" not in HOOKS
             ):
-                # Checkpoint writing arrives with the checkpoint issue; until then it is skipped.
-                continue
+                continue  # TEMPORARY until mmlight.hooks.checkpoint_hook exists
             with config_key_path(f"default_hooks.{name}"):
                 self.register_hook(hook)
 
@@ -675,25 +701,85 @@ class Runner:
         if callable(init_weights):
             init_weights()
 
+    # ------------------------------------------------------------------ checkpoints
+    # The logic lives in mmlight.runner.runner_checkpoint; these keep MMEngine's signatures.
     def load_or_resume(self) -> None:
-        if self._has_loaded:
-            return
-        if self._resume:
-            raise NotImplementedError("resume is not supported yet (checkpoint issue)")
-        if self._load_from is not None:
-            self.load_checkpoint(self._load_from)
-            self._has_loaded = True
+        """``resume`` (a path, or True for the latest in work_dir) wins over ``load_from``."""
+        from mmlight.runner import runner_checkpoint
+
+        runner_checkpoint.load_or_resume(self)
 
     def load_checkpoint(
-        self, filename: str, map_location: str = "cpu", strict: bool = False
+        self,
+        filename: str,
+        map_location: Any = "cpu",
+        strict: bool = False,
+        revise_keys: list[tuple[str, str]] | None = None,
     ) -> dict:
-        """Load weights from a checkpoint's ``state_dict`` (never unpickling code)."""
-        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
-        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-        state = checkpoint.get("state_dict", checkpoint)
-        state = {k.removeprefix("module."): v for k, v in state.items()}
-        self.model.load_state_dict(state, strict=strict)
-        return checkpoint
+        """Load weights (never unpickling code), as MMEngine's ``Runner.load_checkpoint``."""
+        from mmlight.runner import runner_checkpoint
+
+        return runner_checkpoint.load_runner_checkpoint(
+            self, filename, map_location=map_location, strict=strict, revise_keys=revise_keys
+        )
+
+    def resume(
+        self,
+        filename: str,
+        resume_optimizer: bool = True,
+        resume_param_scheduler: bool = True,
+        map_location: Any = "default",
+    ) -> None:
+        """Restore weights, optimizer, schedulers, counters, message hub and RNG states."""
+        from mmlight.runner import runner_checkpoint
+
+        runner_checkpoint.resume_runner(
+            self,
+            filename,
+            resume_optimizer=resume_optimizer,
+            resume_param_scheduler=resume_param_scheduler,
+            map_location=map_location,
+        )
+
+    def save_checkpoint(
+        self,
+        out_dir: str,
+        filename: str,
+        file_client_args: dict | None = None,
+        save_optimizer: bool = True,
+        save_param_scheduler: bool = True,
+        meta: dict | None = None,
+        by_epoch: bool = True,
+        backend_args: dict | None = None,
+    ) -> None:
+        """Write an MMEngine-layout checkpoint atomically to ``out_dir/filename``."""
+        from mmlight.runner import runner_checkpoint
+
+        runner_checkpoint.save_runner_checkpoint(
+            self,
+            out_dir,
+            filename,
+            file_client_args=file_client_args,
+            save_optimizer=save_optimizer,
+            save_param_scheduler=save_param_scheduler,
+            meta=meta,
+            by_epoch=by_epoch,
+            backend_args=backend_args,
+        )
+
+
+def _wrap_lightning_callback(obj: Any) -> Any:
+    """A native ``lightning.pytorch.Callback`` joins the hooks through an adapter hook."""
+    import lightning.pytorch as pl
+
+    if not isinstance(obj, pl.Callback):
+        raise TypeError(
+            "a hook must be an mmlight Hook, a lightning.pytorch.Callback or a config dict, "
+            f"got {type(obj).__name__}"
+        )
+    from mmlight.lightning.callback_hook import CallbackHook
+
+    return CallbackHook(obj)
 
 
 def _loops() -> Any:
