@@ -33,6 +33,7 @@ def setup_distributed(
     env_cfg: dict,
     model_wrapper_cfg: dict | None = None,
     strategy: Any = None,
+    trainer_kwargs: dict[str, Any] | None = None,
 ) -> DistributedSetup:
     if env_cfg.get("cudnn_benchmark"):
         torch.backends.cudnn.benchmark = True

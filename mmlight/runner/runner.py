@@ -136,18 +136,19 @@ class Runner:
 
         self._env_cfg = dict(env_cfg or dict(dist_cfg=dict(backend="nccl")))
         cfg_get = getattr(self.cfg, "get", None)
+        # Extra ``lightning.Trainer`` arguments (the config's ``trainer`` dict, the CLI's
+        # ``--trainer.*`` flags); they override what the factory derives.
+        trainer_cfg = cfg_get("trainer") if cfg_get else None
+        self.trainer_kwargs: dict[str, Any] = dict(trainer_cfg or {})
         self._dist = setup_distributed(
             launcher,
             self._env_cfg,
             model_wrapper_cfg=cfg_get("model_wrapper_cfg") if cfg_get else None,
             strategy=cfg_get("strategy") if cfg_get else None,
+            trainer_kwargs=self.trainer_kwargs,
         )
         self._distributed = self._dist.distributed
         self._rank, self._world_size = self._dist.rank, self._dist.world_size
-        # Extra ``lightning.Trainer`` arguments (the config's ``trainer`` dict, the CLI's
-        # ``--trainer.*`` flags); they override what the factory derives.
-        trainer_cfg = cfg_get("trainer") if cfg_get else None
-        self.trainer_kwargs: dict[str, Any] = dict(trainer_cfg or {})
         self._trainer: Any = None
         self._randomness_cfg = dict(randomness or dict(seed=None))
         self.set_randomness(**self._randomness_cfg)
