@@ -28,8 +28,13 @@ class LightningStepper:
         self.module: Any = module
         self.optimizer = optimizer
 
-    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
-        self.module.manual_backward(loss, **kwargs)
+    def backward(self, loss: torch.Tensor, wrapper: Any = None, **kwargs: Any) -> None:
+        # The precision plugin picks this wrapper's loss scaler (one per AmpOptimWrapper).
+        self.module._stepping_wrapper = wrapper
+        try:
+            self.module.manual_backward(loss, **kwargs)
+        finally:
+            self.module._stepping_wrapper = None
 
     def step(self, wrapper: Any, **kwargs: Any) -> None:
         # The module's on_before_optimizer_step clips through ``wrapper.clip_grads()``.

@@ -8,6 +8,7 @@ bar, sanity validation, distributed sampler) are switched off so the two never b
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ def _quiet_lightning_info() -> None:
     """Lightning prints device summaries at INFO; MMEngine users expect their own log only."""
     for name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # The module always defines validation_step; a run without validation is normal here.
+    warnings.filterwarnings(
+        "ignore", message=r".*defined a `validation_step` but have no `val_dataloader`"
+    )
 
 
 def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
@@ -63,10 +68,14 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
         default_root_dir=runner.work_dir,
     )
     # Each contributor owns a concern; later ones win: launcher/strategy, precision, progress.
-    kwargs.update(runner._dist.trainer_kwargs)
+    contributions = [runner._dist.trainer_kwargs, progress_trainer_kwargs(runner)]
     if stage == "fit":
-        kwargs.update(precision_trainer_kwargs(runner.optim_wrapper))
-    kwargs.update(progress_trainer_kwargs(runner))
+        contributions.append(precision_trainer_kwargs(runner.optim_wrapper))
+    plugins: list[Any] = []
+    for contribution in contributions:
+        contribution = dict(contribution)
+        plugins.extend(_as_list(contribution.pop("plugins", None)))
+        kwargs.update(contribution)
     if stage == "fit":
         loop = runner.train_loop
         kwargs.update(check_val_every_n_epoch=None, val_check_interval=1)
@@ -78,6 +87,9 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     # the dispatcher, which must stay first so MMEngine hooks fire before native callbacks.
     user = {**runner.trainer_kwargs, **overrides}
     callbacks = [HookDispatcher(runner), *_as_list(user.pop("callbacks", None))]
+    plugins.extend(_as_list(user.pop("plugins", None)))
+    if plugins:
+        kwargs["plugins"] = plugins
     kwargs.update(user)
     trainer = pl.Trainer(callbacks=callbacks, **kwargs)
     runner._trainer = trainer

@@ -491,14 +491,22 @@ class Runner:
             self.register_custom_hooks(custom_hooks)
 
     def call_hook(self, fn_name: str, **kwargs: Any) -> None:
+        """Call ``fn_name`` on every hook in priority order.
+
+        An exception keeps its type (user code may catch it) and gains a note naming the hook
+        class and the mount point, which a bare traceback through Lightning would hide.
+        """
         for hook in self._hooks:
             method = getattr(hook, fn_name, None)
             if method is None:
                 continue
             try:
                 method(self, **kwargs)
-            except TypeError as error:
-                raise TypeError(f"{error} in {hook}") from error
+            except Exception as error:
+                note = f"raised by {type(hook).__name__}.{fn_name} (a hook of the Runner)"
+                if hasattr(error, "add_note") and note not in getattr(error, "__notes__", ()):
+                    error.add_note(note)
+                raise
 
     # ------------------------------------------------------------------ properties
     @property

@@ -37,7 +37,7 @@ class Stepper:
         self.handles_precision = handles_precision
         self.losses: list[torch.Tensor] = []
 
-    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
+    def backward(self, loss: torch.Tensor, wrapper: Any = None, **kwargs: Any) -> None:
         self.losses.append(loss.detach())
         loss.backward(**kwargs)
 
@@ -131,15 +131,17 @@ def test_cpu_state_dict_has_no_loss_scaler_and_ignores_one() -> None:
 
 
 @cpu_only
-def test_cpu_stepper_handling_precision_disables_autocast() -> None:
+def test_cpu_stepper_handling_precision_keeps_autocast_scope() -> None:
+    # The wrapper autocasts the forward itself (MMEngine's scope) even when a precision
+    # plugin does the scaling; Lightning's plugin does not autocast for it.
     model = make_model()
     wrapper = AmpOptimWrapper(optimizer=sgd(model), dtype="bfloat16")
     stepper = Stepper(handles_precision=True)
     wrapper.bind_stepper(stepper)
     with wrapper.optim_context(model):
         out = model(torch.randn(2, 4))
-    assert out.dtype is torch.float32
-    wrapper.update_params(out.pow(2).mean())
+    assert out.dtype is torch.bfloat16
+    wrapper.update_params(out.float().pow(2).mean())
     assert len(stepper.losses) == 1 and wrapper.inner_count == 1
 
 

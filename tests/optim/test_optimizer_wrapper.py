@@ -63,7 +63,7 @@ class ScalingStepper:
         self.events: list[str] = []
         self.step_kwargs: list[dict[str, Any]] = []
 
-    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
+    def backward(self, loss: torch.Tensor, wrapper: Any = None, **kwargs: Any) -> None:
         self.events.append("backward")
         (loss * self.scale).backward(**kwargs)
 

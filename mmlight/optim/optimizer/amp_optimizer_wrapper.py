@@ -7,10 +7,9 @@ FSDP), gradients are unscaled before clipping, and ``scaler.step``/``scaler.upda
 and on a CPU-only machine ``dtype='bfloat16'`` (or None) runs with CPU autocast instead of being
 refused.
 
-Under Lightning, the precision plugin does the scaling and autocast: bind a stepper whose
-``handles_precision`` is True and this wrapper stops doing either. ``cast_dtype``,
-``loss_scale`` and ``loss_scaler`` stay readable so the translation layer can pick
-``'16-mixed'``/``'bf16-mixed'`` and even hand this scaler to Lightning's plugin.
+Under Lightning, bind a stepper whose ``handles_precision`` is True: the precision plugin
+(``mmlight.lightning.precision``) then scales the loss with this wrapper's scaler, while the
+wrapper keeps autocasting its forward inside ``optim_context``, as MMEngine does.
 """
 
 from __future__ import annotations
@@ -48,6 +47,17 @@ def _resolve_dtype(dtype: Any, valid: tuple[str, ...]) -> torch.dtype | None:
         f"AmpOptimWrapper dtype should be None, a str or a torch.dtype, but got "
         f"{type(dtype).__name__}: {dtype!r}"
     )
+
+
+def _pin_scale(scaler: Any, scale: float) -> None:
+    """A static ``loss_scale``: every ``update()`` resets the scale, whoever calls it (this
+    wrapper passes the value; Lightning's precision plugin calls ``update()`` bare)."""
+    update = scaler.update
+
+    def update_to_static(new_scale: Any = None) -> None:
+        update(scale if new_scale is None else new_scale)
+
+    scaler.update = update_to_static
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -97,6 +107,8 @@ class AmpOptimWrapper(OptimWrapper):
         self.loss_scaler: Any = None
         if self._device_type == "cuda" and cast_dtype != torch.bfloat16:
             self.loss_scaler = self._make_scaler(use_fsdp, scaler_kwargs)
+            if self._scale_update_param is not None:
+                _pin_scale(self.loss_scaler, self._scale_update_param)
 
     def _scaler_kwargs(self, loss_scale: Any) -> dict[str, Any]:
         if loss_scale == "dynamic":
@@ -156,13 +168,10 @@ class AmpOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
-        """``no_sync`` while accumulating, and autocast unless the stepper does it."""
-        with super().optim_context(model):
-            if self._precision_delegated():
-                yield
-            else:
-                with self._autocast():
-                    yield
+        """``no_sync`` while accumulating, and autocast: the forward and loss only, as MMEngine
+        (Lightning's precision plugin scales the loss but does not autocast for this wrapper)."""
+        with super().optim_context(model), self._autocast():
+            yield
 
     def _autocast(self) -> Any:
         import torch

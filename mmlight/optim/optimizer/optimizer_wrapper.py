@@ -169,7 +169,7 @@ class OptimWrapper(BaseOptimWrapper):
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Back-propagate ``loss`` (through the stepper if bound) and count the call."""
         if self._stepper is not None:
-            self._stepper.backward(loss, **kwargs)
+            self._stepper.backward(loss, wrapper=self, **kwargs)
         else:
             self._backward(loss, **kwargs)
         self._inner_count += 1

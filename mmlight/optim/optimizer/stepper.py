@@ -41,8 +41,8 @@ class OptimStepper(Protocol):
 
     handles_precision: bool
 
-    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
-        """Back-propagate ``loss`` (already divided for gradient accumulation)."""
+    def backward(self, loss: torch.Tensor, wrapper: OptimWrapper, **kwargs: Any) -> None:
+        """Back-propagate ``loss`` (already divided for gradient accumulation) for ``wrapper``."""
 
     def step(self, wrapper: OptimWrapper, **kwargs: Any) -> None:
         """Step ``wrapper.optimizer``; call ``wrapper.clip_grads()`` once gradients are final.
