@@ -46,7 +46,10 @@ class DataElementLike(Protocol):
 
 
 def _is_data_element(obj: object) -> bool:
-    return isinstance(obj, DataElementLike) and not isinstance(obj, Mapping)
+    # The common leaves first: a runtime Protocol check probes attributes and is slow.
+    if isinstance(obj, (torch.Tensor, np.ndarray, int, float, str, bytes, Mapping)):
+        return False
+    return isinstance(obj, DataElementLike)
 
 
 def worker_init_fn(

@@ -1,8 +1,9 @@
 """Distributed helpers with ``mmengine.dist``'s names and single-process fallbacks.
 
 Every function works without an initialised process group (it answers for one process:
-rank 0, world size 1, collectives are no-ops). mmlight never initialises the group;
-Lightning's strategy does, and these helpers read what it set up.
+rank 0, world size 1, collectives are no-ops). ``init_dist`` joins the group a launcher
+(torchrun, srun, mpirun) prepared; the Runner calls it before building anything, as mmengine
+does, and Lightning's strategy then reuses that group.
 """
 
 from .collect import (
@@ -26,6 +27,7 @@ from .collectives import (
     sync_random_seed,
 )
 from .device import cast_data_device, get_comm_device, get_data_device
+from .launch import LAUNCHERS, InvalidLauncherError, LauncherEnvError, init_dist
 from .utils import (
     barrier,
     get_backend,
@@ -45,8 +47,11 @@ from .utils import (
 
 __all__ = [
     "COLLECT_DEVICES",
+    "LAUNCHERS",
     "InvalidCollectDeviceError",
+    "InvalidLauncherError",
     "InvalidReduceOpError",
+    "LauncherEnvError",
     "all_gather",
     "all_gather_object",
     "all_reduce",
@@ -72,6 +77,7 @@ __all__ = [
     "get_rank",
     "get_world_size",
     "infer_launcher",
+    "init_dist",
     "init_local_group",
     "is_distributed",
     "is_main_process",

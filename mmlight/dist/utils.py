@@ -1,9 +1,9 @@
 """Questions about the process group: who am I, how many of us, which backend.
 
 Every function answers for a single process (rank 0 of 1, no backend, no group) when
-``torch.distributed`` is missing or no process group has been initialised. mmlight never
-initialises the group itself: Lightning's strategy (or ``torchrun`` user code) does that, and
-these helpers only read the state it leaves behind.
+``torch.distributed`` is missing or no process group has been initialised. The group itself
+is created by ``init_dist`` (``launch.py``; the Runner calls it) or by user code; these
+helpers only read the state it leaves behind.
 """
 
 from __future__ import annotations
@@ -192,4 +192,8 @@ def __getattr__(name: str) -> Any:
         from . import device
 
         return getattr(device, name)
+    if name == "init_dist":  # mmengine.dist.utils.init_dist; lives in launch.py here
+        from .launch import init_dist
+
+        return init_dist
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

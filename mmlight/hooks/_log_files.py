@@ -1,4 +1,4 @@
-"""File plumbing for ``LoggerHook``: remote copies through fsspec and local JSON logs.
+"""File plumbing for ``LoggerHook``: remote copies through fsspec and the test-metrics JSON dump.
 
 Kept apart from the hook so the hook reads as "when to log" and this module as "where bytes go".
 """
@@ -10,16 +10,16 @@ import os
 import posixpath
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "JsonScalarLog",
     "check_out_dir",
     "dump_json",
     "iter_files",
     "join_out_path",
     "json_friendly",
+    "read_bytes",
+    "remove_file",
     "storage_options",
     "write_bytes",
 ]
@@ -61,6 +61,20 @@ def join_out_path(base: str, *parts: str) -> str:
     return os.path.join(base, *parts)
 
 
+def read_bytes(path: str) -> bytes:
+    """The bytes of a local file or of an fsspec URL."""
+    from mmlight.fileio import get
+
+    return get(path)
+
+
+def remove_file(path: str) -> None:
+    """Delete a local file or an fsspec URL's object."""
+    from mmlight.fileio import remove
+
+    remove(path)
+
+
 def write_bytes(url: str, data: bytes, options: Mapping[str, Any] | None = None) -> None:
     """Write ``data`` to a local path or URL, creating parent directories, replacing the file."""
     import fsspec
@@ -73,8 +87,17 @@ def write_bytes(url: str, data: bytes, options: Mapping[str, Any] | None = None)
 
 
 def iter_files(root: str, suffix: str | Sequence[str]) -> Iterator[str]:
-    """Paths relative to ``root`` of the non-hidden files under it ending with ``suffix``."""
+    """Paths relative to ``root`` of the non-hidden files under it ending with ``suffix``.
+
+    ``root`` may be an fsspec URL (a Runner with a URL work_dir); its relative paths use '/'.
+    """
     suffixes = (suffix,) if isinstance(suffix, str) else tuple(suffix)
+    if _is_url(root):
+        from mmlight.fileio import list_dir_or_file
+
+        found = list_dir_or_file(root, list_dir=False, suffix=suffixes, recursive=True)
+        yield from sorted(found)  # hidden files are already left out
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
@@ -125,32 +148,3 @@ def json_friendly(value: Any) -> Any:
 def dump_json(obj: Any, url: str) -> None:
     """Write ``obj`` as one JSON document to a local path or URL (replacing it)."""
     write_bytes(url, json.dumps(obj, default=_json_default).encode("utf-8"))
-
-
-class JsonScalarLog:
-    """JSON-lines scalar log in ``<log_dir>/vis_data``, written when there is no visualizer.
-
-    mmengine's default visualizer (``LocalVisBackend``) appends one JSON object per
-    ``add_scalars`` call, with the step under ``'step'``, to ``vis_data/scalars.json`` and to
-    ``vis_data/<file_path>``. This reproduces those two files so runs without a visualizer
-    still leave the scalar logs that log-analysis tools read.
-    """
-
-    scalar_save_file = "scalars.json"
-
-    def __init__(self, log_dir: str | Path) -> None:
-        self.save_dir = os.path.join(str(log_dir), "vis_data")
-
-    def add_scalars(
-        self, scalar_dict: Mapping[str, Any], step: int = 0, file_path: str | None = None
-    ) -> None:
-        record = dict(scalar_dict)
-        record.setdefault("step", step)
-        line = json.dumps(record, default=_json_default) + "\n"
-        os.makedirs(self.save_dir, exist_ok=True)
-        targets = [self.scalar_save_file]
-        if file_path is not None and file_path != self.scalar_save_file:
-            targets.append(file_path)
-        for name in targets:
-            with open(os.path.join(self.save_dir, name), "a", encoding="utf-8") as f:
-                f.write(line)

@@ -2,10 +2,16 @@
 
 What a log line says is ``runner.log_processor``'s business; this hook picks the iterations
 (every ``interval`` batches, plus the end of an epoch), writes the line through
-``runner.logger`` and the scalars through ``runner.visualizer.add_scalars`` (or, without a
-visualizer, to the JSON-lines files mmengine's default visualizer would have written), dumps
-test metrics to ``<log_dir>/<timestamp>.json``, and at the end of the run copies the log
-files to ``out_dir`` (any fsspec URL: ``s3://...``, ``memory://...``, a local path).
+``runner.logger`` and the scalars through ``runner.visualizer.add_scalars`` (the default
+visualizer's ``LocalVisBackend`` writes ``vis_data/scalars.json`` and
+``vis_data/<timestamp>.json``), dumps test metrics to ``<log_dir>/<timestamp>.json``, closes
+the visualizer after the run and copies the log files to ``out_dir`` (any fsspec URL:
+``s3://...``, ``memory://...``, a local path).
+
+When the Runner's work_dir is a URL, the text log is written to a local staging file and
+mirrored to ``log_dir`` by the logger; this hook asks for that copy at the points a user would
+look: after each validation and each test, and after the run (it overrides no mount point
+that mmengine's ``LoggerHook`` does not, so the hook's triggered stages stay the same).
 """
 
 from __future__ import annotations
@@ -58,6 +64,13 @@ def _train_progress(runner: Any, name: str) -> int:
     elif getattr(runner, "train_loop", None) is None:
         return 0
     return int(getattr(runner, name))
+
+
+def _sync_log_files(runner: Any, strict: bool) -> None:
+    """Push a URL log file's staged lines (mmlight's MMLogger; other loggers have nothing)."""
+    sync = getattr(getattr(runner, "logger", None), "sync_log_files", None)
+    if callable(sync):
+        sync(strict=strict)
 
 
 @HOOKS.register_module()
@@ -158,15 +171,18 @@ class LoggerHook(Hook):
     def after_run(self, runner: Any) -> None:
         if runner.visualizer is not None:
             runner.visualizer.close()
+        _sync_log_files(runner, strict=True)
         if self.out_dir is None:
             return
         log_dir = str(runner.log_dir)
+        separator = "/" if "://" in log_dir else os.sep
         copied: list[str] = []
         for rel_path in _log_files.iter_files(log_dir, self.out_suffix):
-            local_path = os.path.join(log_dir, rel_path)
-            target = _log_files.join_out_path(self.out_dir, *rel_path.split(os.sep))
-            with open(local_path, "rb") as f:
-                _log_files.write_bytes(target, f.read(), self._storage_options)
+            local_path = _log_files.join_out_path(log_dir, *rel_path.split(separator))
+            target = _log_files.join_out_path(self.out_dir, *rel_path.split(separator))
+            _log_files.write_bytes(
+                target, _log_files.read_bytes(local_path), self._storage_options
+            )
             copied.append(local_path)
             runner.logger.info(f"The file {local_path} has been uploaded to {target}.")
             if not self.keep_local:
@@ -180,7 +196,7 @@ class LoggerHook(Hook):
             if isinstance(handler, logging.FileHandler):
                 handler.close()
         for local_path in copied:
-            os.remove(local_path)
+            _log_files.remove_file(local_path)
 
     # ---- iterations ---------------------------------------------------------------------------
 
@@ -237,26 +253,26 @@ class LoggerHook(Hook):
         runner.logger.info(log_str)
         step = _train_progress(runner, "epoch" if self.log_metric_by_epoch else "iter")
         self._add_scalars(runner, tag, step=step)
+        _sync_log_files(runner, strict=False)
 
     def after_test_epoch(self, runner: Any, metrics: dict[str, float] | None = None) -> None:
         tag, log_str = runner.log_processor.get_log_after_epoch(
             runner, len(runner.test_dataloader), "test", with_non_scalar=True
         )
         runner.logger.info(log_str)
+        _sync_log_files(runner, strict=False)
         if getattr(runner, "rank", 0) != 0:
             return  # every rank holds the same metrics; one file is enough
         json_name = self.json_log_path or f"{runner.timestamp}.json"
         _log_files.dump_json(
-            _log_files.json_friendly(tag), os.path.join(str(runner.log_dir), json_name)
+            _log_files.json_friendly(tag), _log_files.join_out_path(str(runner.log_dir), json_name)
         )
 
     # ---- helpers ------------------------------------------------------------------------------
 
     def _add_scalars(self, runner: Any, tag: dict, step: int) -> None:
-        visualizer = runner.visualizer
+        # mmengine's Runner always has a visualizer; a runner-like object without one (a
+        # custom runner, a test double) simply gets no scalar files.
+        visualizer = getattr(runner, "visualizer", None)
         if visualizer is not None:
             visualizer.add_scalars(tag, step=step, file_path=self.json_log_path)
-        elif getattr(runner, "rank", 0) == 0:
-            _log_files.JsonScalarLog(runner.log_dir).add_scalars(
-                tag, step=step, file_path=self.json_log_path
-            )

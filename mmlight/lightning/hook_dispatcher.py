@@ -61,6 +61,7 @@ class HookDispatcher(pl.Callback):
     # -- training -----------------------------------------------------------------------
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.runner.call_hook("before_train")
+        self.runner._restore_pending_rng("train_start")
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.runner.call_hook("before_train_epoch")
@@ -89,6 +90,9 @@ class HookDispatcher(pl.Callback):
         elif batch_idx + 1 == trainer.num_training_batches:
             self.runner.call_hook("after_train_epoch")
             loop._epoch += 1
+            if loop._batch_offset:  # the shortened first epoch after a mid-epoch resume
+                loop._batch_offset = 0
+                _restore_epoch_length(trainer, len(loop.dataloader))
             loop._decide_current_val_interval(loop.epoch)
             validate = loop.should_validate()
             if loop.stop_training:
@@ -145,3 +149,11 @@ class HookDispatcher(pl.Callback):
         metrics = loop.compute_metrics()
         self.metrics[stage] = metrics
         self.runner.call_hook(f"after_{stage}_epoch", metrics=metrics)
+
+
+def _restore_epoch_length(trainer: pl.Trainer, length: int) -> None:
+    """Lightning sizes epochs once, at setup; after a shortened first epoch, size them again."""
+    trainer.fit_loop.max_batches = length
+    combined = trainer.fit_loop._combined_loader
+    if combined is not None:
+        combined.limits = [length]

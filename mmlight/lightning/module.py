@@ -40,6 +40,17 @@ class MMLightningModule(pl.LightningModule):
         self.automatic_optimization = False
         self._stepping_wrapper: Any = None
 
+    # Plain attributes Lightning (``_current_fx_name``, around every hook call) and the stepper
+    # set several times per iteration; nn.Module.__setattr__ checks for parameters, modules and
+    # buffers each time, which costs more than the rest of a small model's step.
+    _PLAIN_ATTRIBUTES = frozenset({"_current_fx_name", "_stepping_wrapper"})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._PLAIN_ATTRIBUTES:
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     # -- optimisation ---------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
         wrappers = iter_optim_wrappers(self._runner.optim_wrapper)
@@ -69,13 +80,18 @@ class MMLightningModule(pl.LightningModule):
         return batch
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
+        from mmlight.runner.batch_source import BATCH_TOKEN
         from mmlight.runner.loops import IterBasedTrainLoop
 
-        loop = self._runner.train_loop
+        runner = self._runner
+        loop = runner.train_loop
+        runner._restore_pending_rng("first_batch")
+        if batch is BATCH_TOKEN:  # fetched now, inside the iteration, as MMEngine does
+            batch = loop.batch_source.next_batch()
         if isinstance(loop, IterBasedTrainLoop):
             loop.run_iter(batch)
         else:
-            loop.run_iter(batch_idx, batch)
+            loop.run_iter(batch_idx + loop._batch_offset, batch)
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self._runner.val_loop.run_iter(batch_idx, batch)

@@ -23,18 +23,26 @@ TRAINER_MAPPING: dict[str, str] = {
     "launcher='none'": "devices=1 (MMEngine trains on one device without a launcher)",
     "device (get_device)": "accelerator='auto' (cuda when available, else cpu)",
     "CheckpointHook": "enable_checkpointing=False (the hook writes MMEngine checkpoints)",
-    "LoggerHook": "logger=False, enable_progress_bar=False (the hook logs)",
+    "LoggerHook": "logger=False (the hook logs; cfg.trainer may add Lightning loggers)",
+    "a terminal (not in MMEngine)": (
+        "enable_progress_bar on a TTY unless MMLIGHT_PROGRESS=0 (mmlight.lightning.progress)"
+    ),
     "no sanity check in MMEngine": "num_sanity_val_steps=0",
     "DefaultSampler/InfiniteSampler shard by rank": "use_distributed_sampler=False",
     "ValLoop uses torch.no_grad": "inference_mode=False",
-    "EpochBasedTrainLoop.max_epochs": "max_epochs",
+    "EpochBasedTrainLoop.max_epochs": "max_epochs=max_epochs - epoch (after a resume)",
     "IterBasedTrainLoop.max_iters": "max_epochs=1, limit_train_batches=max_iters - iter",
+    "batches fetched inside the iteration": (
+        "the Trainer iterates placeholder tokens; training_step fetches the real batch "
+        "(mmlight.runner.batch_source)"
+    ),
     "val_begin/val_interval/dynamic_intervals": (
         "check_val_every_n_epoch=None, val_check_interval=1; HookDispatcher sets "
         "trainer.val_check_batch per iteration"
     ),
     "model summary is logged by MMEngine hooks": "enable_model_summary=False",
     "work_dir": "default_root_dir",
+    "no Lightning profiling unless asked": "profiler=a no-op profiler (cheaper than the default)",
 }
 
 
@@ -46,6 +54,8 @@ def _quiet_lightning_info() -> None:
     warnings.filterwarnings(
         "ignore", message=r".*defined a `validation_step` but have no `val_dataloader`"
     )
+    # Raised inside Lightning's own pytree helper under recent torch; nothing a user can act on.
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
 
 
 def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
@@ -66,6 +76,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
         use_distributed_sampler=False,
         inference_mode=False,
         default_root_dir=runner.work_dir,
+        profiler=_no_profiler(),
     )
     # Each contributor owns a concern; later ones win: launcher/strategy, precision, progress.
     contributions = [runner._dist.trainer_kwargs, progress_trainer_kwargs(runner)]
@@ -80,12 +91,15 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
         loop = runner.train_loop
         kwargs.update(check_val_every_n_epoch=None, val_check_interval=1)
         if isinstance(loop, IterBasedTrainLoop):
-            kwargs.update(max_epochs=1, limit_train_batches=loop.max_iters - loop.iter)
+            kwargs.update(max_epochs=1, limit_train_batches=max(loop.max_iters - loop.iter, 0))
         else:
-            kwargs.update(max_epochs=loop.max_epochs)
+            # Never negative: Lightning reads max_epochs=-1 as "train forever" (a run resumed
+            # past its max_epochs must train nothing, as MMEngine's loop does).
+            kwargs.update(max_epochs=max(loop.max_epochs - loop.epoch, 0))
     # The config's ``trainer`` dict and CLI flags have the last word; their callbacks run after
     # the dispatcher, which must stay first so MMEngine hooks fire before native callbacks.
-    user = {**runner.trainer_kwargs, **overrides}
+    user = {key: build_trainer_objects(value) for key, value in
+            {**runner.trainer_kwargs, **overrides}.items()}
     callbacks = [HookDispatcher(runner), *_as_list(user.pop("callbacks", None))]
     plugins.extend(_as_list(user.pop("plugins", None)))
     if plugins:
@@ -94,6 +108,43 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     trainer = pl.Trainer(callbacks=callbacks, **kwargs)
     runner._trainer = trainer
     return trainer
+
+
+def build_trainer_objects(value: Any) -> Any:
+    """``dict(type='lightning.pytorch.loggers.CSVLogger', ...)`` in ``cfg.trainer`` (loggers,
+    callbacks, plugins, profiler): built here, so a config keeps plain, dumpable data."""
+    if isinstance(value, (list, tuple)):
+        return [build_trainer_objects(item) for item in value]
+    if isinstance(value, dict) and isinstance(value.get("type"), str):
+        from mmlight.utils import get_object_from_string
+
+        kwargs = dict(value)
+        type_name = kwargs.pop("type")
+        cls = get_object_from_string(type_name)
+        if cls is None:
+            raise ValueError(
+                f"trainer: cannot import {type_name!r}; give a dotted path such as "
+                "'lightning.pytorch.loggers.CSVLogger'"
+            )
+        return cls(**{k: build_trainer_objects(v) for k, v in kwargs.items()})
+    return value
+
+
+def _no_profiler() -> Any:
+    """Lightning's default ``PassThroughProfiler`` still enters a generator context manager
+    around every hook call (dozens per iteration); this one hands back one shared no-op
+    context. ``cfg.trainer.profiler`` (or ``ProfilerHook``) replaces it when profiling."""
+    import contextlib
+
+    from lightning.pytorch.profilers import PassThroughProfiler
+
+    class _NoProfiler(PassThroughProfiler):
+        _context = contextlib.nullcontext()
+
+        def profile(self, action_name: str) -> Any:
+            return self._context
+
+    return _NoProfiler()
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -10,6 +10,12 @@ its own handlers see its records:
   (``<stem>_<user>@<host>_device<i>_rank<r><suffix>``) when ``distributed=True`` or the
   level is DEBUG and more than one process runs.
 
+A ``log_file`` that is an fsspec URL (``memory://...``, ``s3://...``) cannot be opened by a
+:class:`logging.FileHandler`, so the handler writes to a local staging folder and the logger
+copies that folder's files to the URL's folder: at most every ``_SYNC_INTERVAL_S`` seconds
+while records arrive, whenever :meth:`MMLogger.sync_log_files` is called (``LoggerHook`` does
+so before each checkpoint, after each evaluation and after the run) and at interpreter exit.
+
 The default instance, made by ``get_current_instance()`` before any other, is called
 ``'mmengine'`` and logs under the name ``'mmengine'``, as in mmengine: user code that asks for
 ``MMLogger.get_instance('mmengine')`` gets the same logger, and log parsers keep working.
@@ -21,8 +27,12 @@ import logging
 import logging.handlers
 import os
 import os.path as osp
+import shutil
 import sys
+import tempfile
+import time
 import warnings
+import weakref
 from getpass import getuser
 from socket import gethostname
 from typing import Any
@@ -36,6 +46,8 @@ __all__ = ["MMLogger", "print_log"]
 DEFAULT_INSTANCE_NAME = "mmengine"
 _STREAM_DATEFMT = "%m/%d %H:%M:%S"
 _FILE_DATEFMT = "%Y/%m/%d %H:%M:%S"
+# Longest a URL log file lags behind its staging copy while records keep arriving.
+_SYNC_INTERVAL_S = 30.0
 
 
 def _parse_level(level: int | str) -> int:
@@ -121,6 +133,63 @@ def _make_file_handler(
     return handler_cls(**cfg)
 
 
+def _is_url(path: str) -> bool:
+    return "://" in path
+
+
+class _LogMirror:
+    """Copies the files of a local staging folder to a folder given as an fsspec URL.
+
+    Only files that changed since the last copy are sent, each as a whole (object stores
+    cannot append). Holds no reference to its logger, so it can run as an exit finalizer.
+    """
+
+    def __init__(self, staging_dir: str, url_dir: str) -> None:
+        self.staging_dir = staging_dir
+        self.url_dir = url_dir.rstrip("/")
+        self._sent: dict[str, tuple[int, int]] = {}
+        self._last_sync = time.monotonic()
+
+    def sync(self) -> None:
+        from mmlight.fileio.io import put
+
+        self._last_sync = time.monotonic()
+        if not os.path.isdir(self.staging_dir):
+            return
+        for entry in sorted(os.scandir(self.staging_dir), key=lambda e: e.name):
+            if not entry.is_file():
+                continue
+            stat = entry.stat()
+            stamp = (stat.st_size, stat.st_mtime_ns)
+            if self._sent.get(entry.name) == stamp:
+                continue
+            with open(entry.path, "rb") as stream:
+                put(stream.read(), f"{self.url_dir}/{entry.name}")
+            self._sent[entry.name] = stamp
+
+    def sync_quietly(self) -> bool:
+        """Sync; a failure (network, permissions) becomes a warning instead of an exception."""
+        try:
+            self.sync()
+        except Exception as err:
+            warnings.warn(
+                f"could not copy the log files in {self.staging_dir} to {self.url_dir}: "
+                f"{type(err).__name__}: {err}; the local copies are kept",
+                stacklevel=2,
+            )
+            return False
+        return True
+
+    def sync_if_due(self) -> None:
+        if time.monotonic() - self._last_sync >= _SYNC_INTERVAL_S:
+            self.sync_quietly()
+
+    def finish(self) -> None:
+        """Last copy at exit; the staging folder goes only once its files are safely out."""
+        if self.sync_quietly():
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+
 class MMLogger(logging.Logger, ManagerMixin):
     """A named logger with mmengine's handlers and formats.
 
@@ -132,8 +201,11 @@ class MMLogger(logging.Logger, ManagerMixin):
         file_mode: mode the log file is opened with ('w' truncates, 'a' appends).
         distributed: write one log file per rank when several processes run.
         file_handler_cfg: ``dict(type='RotatingFileHandler', ...)`` to use another
-            :mod:`logging.handlers` file handler; ``filename`` defaults to ``log_file``.
+            :mod:`logging.handlers` file handler; ``filename`` defaults to ``log_file``
+            (to its local staging copy when ``log_file`` is a URL).
     """
+
+    _mirror: _LogMirror | None = None
 
     def __init__(
         self,
@@ -168,17 +240,56 @@ class MMLogger(logging.Logger, ManagerMixin):
                     f"{stem}{host_part}_device{_device_id()}_rank{rank}{suffix}",
                 )
             if rank == 0 or per_rank:
-                file_handler = _make_file_handler(log_file, file_mode, file_handler_cfg)
+                local_file = log_file
+                if _is_url(str(log_file)):
+                    local_file = self._stage(str(log_file), file_mode)
+                file_handler = _make_file_handler(local_file, file_mode, file_handler_cfg)
                 file_handler.setFormatter(MMFormatter(color=False, datefmt=_FILE_DATEFMT))
                 file_handler.setLevel(level)
                 file_handler.addFilter(FilterDuplicateWarning(logger_name))
                 self.handlers.append(file_handler)
         self._log_file = log_file
 
+    def _stage(self, url: str, file_mode: str) -> str:
+        """A local file standing in for ``url``, mirrored to it (see the module docstring)."""
+        from mmlight.fileio.io import exists, get
+
+        staging_dir = tempfile.mkdtemp(prefix="mmlight-log-")
+        name = url.rstrip("/").rpartition("/")[2]
+        local_file = os.path.join(staging_dir, name)
+        if "a" in file_mode and exists(url):
+            with open(local_file, "wb") as stream:  # appending continues the URL's content
+                stream.write(get(url))
+        self._mirror = _LogMirror(staging_dir, url.rstrip("/").rpartition("/")[0])
+        weakref.finalize(self, self._mirror.finish)
+        return local_file
+
     @property
     def log_file(self) -> str | None:
-        """Path of this process's log file (None without ``log_file``)."""
+        """Path (or URL) of this process's log file (None without ``log_file``)."""
         return self._log_file
+
+    @property
+    def local_log_file(self) -> str | None:
+        """Where the file handler writes: ``log_file``, or its staging copy for a URL."""
+        if self._mirror is None or self._log_file is None:
+            return self._log_file
+        return os.path.join(self._mirror.staging_dir, str(self._log_file).rpartition("/")[2])
+
+    def sync_log_files(self, strict: bool = True) -> None:
+        """Copy a URL log file's staged lines to the URL now (nothing to do for local files).
+
+        With ``strict=False`` a failed copy is a warning, so a flaky remote store does not
+        stop training at an intermediate sync point.
+        """
+        if self._mirror is None:
+            return
+        for handler in self.handlers:
+            handler.flush()
+        if strict:
+            self._mirror.sync()
+        else:
+            self._mirror.sync_quietly()
 
     @classmethod
     def get_current_instance(cls) -> MMLogger:
@@ -192,6 +303,8 @@ class MMLogger(logging.Logger, ManagerMixin):
         for handler in self.handlers:
             if record.levelno >= handler.level:
                 handler.handle(record)
+        if self._mirror is not None:
+            self._mirror.sync_if_due()
 
     def setLevel(self, level: int | str) -> None:
         """Set the level and drop every MMLogger's isEnabledFor cache.

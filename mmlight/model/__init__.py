@@ -2,10 +2,16 @@
 
 Mirrors ``mmengine.model``. Importing this package registers the initializers in
 ``WEIGHT_INITIALIZERS`` and the preprocessors in ``MODELS`` (the root registries list this
-package in their ``locations``). Wrappers beyond torch's DDP/DataParallel, averaged models and
-test-time augmentation are not here yet.
+package in their ``locations``), and the averaged models (EMA, SWA) in ``MODELS``. Wrappers
+beyond torch's DDP/DataParallel and test-time augmentation are not here yet.
 """
 
+from .averaged_model import (
+    BaseAveragedModel,
+    ExponentialMovingAverage,
+    MomentumAnnealingEMA,
+    StochasticWeightAverage,
+)
 from .base_model import BaseDataPreprocessor, BaseModel, ImgDataPreprocessor
 from .base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from .utils import (
@@ -39,19 +45,23 @@ from .weight_init import (
 from .wrappers import is_model_wrapper
 
 __all__ = [
+    "BaseAveragedModel",
     "BaseDataPreprocessor",
     "BaseInit",
     "BaseModel",
     "BaseModule",
     "Caffe2XavierInit",
     "ConstantInit",
+    "ExponentialMovingAverage",
     "ImgDataPreprocessor",
     "KaimingInit",
     "ModuleDict",
     "ModuleList",
+    "MomentumAnnealingEMA",
     "NormalInit",
     "PretrainedInit",
     "Sequential",
+    "StochasticWeightAverage",
     "TruncNormalInit",
     "UniformInit",
     "XavierInit",

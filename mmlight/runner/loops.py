@@ -11,12 +11,13 @@ through the runner.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from mmlight.registry import LOOPS
+from mmlight.runner.batch_source import BatchSource
 
 if TYPE_CHECKING:
     from torch.utils.data import DataLoader
@@ -132,6 +133,10 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
             val_interval, dynamic_intervals
         )
+        self.batch_source = BatchSource(self.dataloader)
+        # Batches of the current epoch trained before a mid-epoch resume (hooks see the
+        # batch index the uninterrupted run would have).
+        self._batch_offset = 0
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_epoch`` counts the epoch just finished."""
@@ -154,37 +159,6 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
             "after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
         )
         self._iter += 1
-
-
-class _EndlessIterator:
-    """Restarts the dataloader whenever it runs out, as MMEngine's iteration-based loop does.
-
-    Lightning sees an iterable without a length and so stays in one epoch; the loop's
-    ``max_iters`` bounds it through ``limit_train_batches``.
-    """
-
-    def __init__(self, dataloader: DataLoader) -> None:
-        self._dataloader = dataloader
-        self._iterator: Iterator[Any] | None = None
-        self._epoch = 0
-
-    def __iter__(self) -> _EndlessIterator:
-        return self
-
-    def __next__(self) -> Any:
-        if self._iterator is None:
-            self._iterator = iter(self._dataloader)
-        try:
-            return next(self._iterator)
-        except StopIteration:
-            self._epoch += 1
-            for holder in (self._dataloader, getattr(self._dataloader, "batch_sampler", None)):
-                sampler = getattr(holder, "sampler", None)
-                if sampler is not None and hasattr(sampler, "set_epoch"):
-                    sampler.set_epoch(self._epoch)
-                    break
-            self._iterator = iter(self._dataloader)
-            return next(self._iterator)
 
 
 @LOOPS.register_module()
@@ -215,7 +189,8 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
             val_interval, dynamic_intervals
         )
-        self.dataloader_iterator = _EndlessIterator(self.dataloader)
+        self.dataloader_iterator = BatchSource(self.dataloader, endless=True)
+        self.batch_source = self.dataloader_iterator
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_iter`` counts the iteration just finished."""

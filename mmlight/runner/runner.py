@@ -9,7 +9,6 @@ which random numbers are drawn depends on it.
 from __future__ import annotations
 
 import copy
-import os
 import os.path as osp
 import random
 import time
@@ -107,13 +106,15 @@ class Runner:
         log_processor: dict | None = None,
         log_level: str | int = "INFO",
         visualizer: Any = None,
-        default_scope: str = "mmengine",
+        default_scope: str | None = "mmengine",
         randomness: dict | None = None,
         experiment_name: str | None = None,
         cfg: Any = None,
     ) -> None:
-        self._work_dir = osp.abspath(work_dir)
-        os.makedirs(self._work_dir, exist_ok=True)
+        from mmlight.runner.work_dir import prepare_work_dir
+
+        # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
+        self._work_dir = prepare_work_dir(work_dir)
         self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
 
         local = dict(locals())
@@ -146,14 +147,19 @@ class Runner:
             model_wrapper_cfg=cfg_get("model_wrapper_cfg") if cfg_get else None,
             strategy=cfg_get("strategy") if cfg_get else None,
             trainer_kwargs=self.trainer_kwargs,
+            sync_bn=cfg_get("sync_bn") if cfg_get else None,
+            find_unused_parameters=bool(cfg_get("find_unused_parameters", False))
+            if cfg_get else False,
         )
+        self._launcher = self._dist.launcher  # 'pytorch' after a launch from one process
         self._distributed = self._dist.distributed
         self._rank, self._world_size = self._dist.rank, self._dist.world_size
         self._trainer: Any = None
         self._randomness_cfg = dict(randomness or dict(seed=None))
         self.set_randomness(**self._randomness_cfg)
 
-        self._timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
+        # Rank 0's clock, so every rank names the same log directory.
+        self._timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(self._dist.timestamp))
         if experiment_name is not None:
             self._experiment_name = f"{experiment_name}_{self._timestamp}"
         elif getattr(self.cfg, "filename", None):
@@ -161,16 +167,21 @@ class Runner:
             self._experiment_name = f"{stem}_{self._timestamp}"
         else:
             self._experiment_name = self._timestamp
-        self._log_dir = osp.join(self._work_dir, self._timestamp)
-        os.makedirs(self._log_dir, exist_ok=True)
+        from mmlight.runner.work_dir import prepare_log_dir
 
-        self.default_scope = DefaultScope.get_instance(
-            self._experiment_name, scope_name=default_scope
-        )
+        self._log_dir = prepare_log_dir(self._work_dir, self._timestamp)
+
+        self.default_scope: Any = default_scope
+        if default_scope is not None:
+            self.default_scope = DefaultScope.get_instance(
+                self._experiment_name, scope_name=default_scope
+            )
         self.log_processor = self.build_log_processor(log_processor or {})
         self.logger = self.build_logger(log_level=log_level)
         self.message_hub = self.build_message_hub()
         self.visualizer = self.build_visualizer(visualizer)
+        if self.visualizer is not None and len(self.cfg):
+            self.visualizer.add_config(self.cfg)
 
         self._load_from = load_from
         self._resume = resume
@@ -238,7 +249,10 @@ class Runner:
         from mmlight.logging import MMLogger
 
         kwargs.setdefault("name", self._experiment_name)
-        kwargs.setdefault("log_file", osp.join(self._log_dir, f"{self._timestamp}.log"))
+        from mmlight.runner.work_dir import join_work_path
+
+        # For a URL log_dir the logger stages the file locally and mirrors it to the URL.
+        kwargs.setdefault("log_file", join_work_path(self._log_dir, f"{self._timestamp}.log"))
         return MMLogger.get_instance(log_level=log_level, **kwargs)
 
     def build_visualizer(self, visualizer: Any = None) -> Any:
@@ -255,8 +269,6 @@ class Runner:
             return visualizer
         cfg = dict(visualizer)
         cfg.setdefault("type", "Visualizer")
-        if cfg["type"] == "Visualizer" and "Visualizer" not in VISUALIZERS:
-            return None  # mmlight.visualization not built yet: LoggerHook writes the files
         cfg.setdefault("name", self._experiment_name)
         cfg.setdefault("save_dir", self._log_dir)
         with config_key_path("visualizer"):
@@ -420,10 +432,14 @@ class Runner:
         return self._build_loop(loop, "test")
 
     def dump_config(self) -> None:
+        if self._rank != 0:
+            return
         if not getattr(self.cfg, "filename", None) and not len(self.cfg):
             return
+        from mmlight.runner.work_dir import join_work_path
+
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f"{self._timestamp}.py"
-        self.cfg.dump(osp.join(self._work_dir, name))
+        self.cfg.dump(join_work_path(self._work_dir, name))
 
     # ------------------------------------------------------------------ hooks
     @property
@@ -471,10 +487,6 @@ class Runner:
         for name, hook in defaults.items():
             if hook is None:
                 continue
-            if isinstance(hook, Mapping) and hook.get("type") == "CheckpointHook" and (
-                "CheckpointHook" not in HOOKS
-            ):
-                continue  # TEMPORARY until mmlight.hooks.checkpoint_hook exists
             with config_key_path(f"default_hooks.{name}"):
                 self.register_hook(hook)
 
@@ -493,20 +505,43 @@ class Runner:
     def call_hook(self, fn_name: str, **kwargs: Any) -> None:
         """Call ``fn_name`` on every hook in priority order.
 
-        An exception keeps its type (user code may catch it) and gains a note naming the hook
-        class and the mount point, which a bare traceback through Lightning would hide.
+        Hooks that inherit the base class's empty method are skipped (per-iteration mount
+        points run thousands of times). An exception keeps its type (user code may catch it)
+        and gains a note naming the hook class and the mount point.
         """
-        for hook in self._hooks:
-            method = getattr(hook, fn_name, None)
-            if method is None:
-                continue
+        for hook in self._hooks_overriding(fn_name):
             try:
-                method(self, **kwargs)
+                getattr(hook, fn_name)(self, **kwargs)
             except Exception as error:
                 note = f"raised by {type(hook).__name__}.{fn_name} (a hook of the Runner)"
                 if hasattr(error, "add_note") and note not in getattr(error, "__notes__", ()):
                     error.add_note(note)
                 raise
+
+    def _hooks_overriding(self, fn_name: str) -> list[Any]:
+        key = tuple(map(id, self._hooks))
+        plan: tuple[tuple[int, ...], dict[str, list[Any]]] | None = getattr(
+            self, "_hook_plan", None
+        )
+        if plan is None or plan[0] != key:
+            plan = (key, {})
+            self._hook_plan = plan
+        hooks = plan[1].get(fn_name)
+        if hooks is None:
+            from mmlight.hooks import Hook
+
+            # Hook's epoch and iteration methods forward to _before_epoch, _after_iter, ...
+            names = [fn_name]
+            for kind in ("epoch", "iter"):
+                if fn_name.endswith(f"_{kind}"):
+                    names.append(f"_{fn_name.split('_', 1)[0]}_{kind}")
+            hooks = [hook for hook in self._hooks if any(
+                name in vars(hook)
+                or getattr(type(hook), name, None) is not getattr(Hook, name, None)
+                for name in names
+            )]
+            plan[1][fn_name] = hooks
+        return hooks
 
     # ------------------------------------------------------------------ properties
     @property
@@ -652,6 +687,9 @@ class Runner:
         self.optim_wrapper.initialize_count_status(
             self.model, self.train_loop.iter, self.train_loop.max_iters
         )
+        from mmlight.lightning.compile import maybe_compile
+
+        maybe_compile(self.model, self.cfg.get("compile"), logger=self.logger)
         model = self.train_loop.run()
         self.call_hook("after_run")
         return model
@@ -684,14 +722,74 @@ class Runner:
 
     def _fit(self) -> nn.Module:
         from mmlight.lightning.trainer_factory import build_trainer
+        from mmlight.runner.batch_source import EndlessTokens, EpochTokens
 
         loop = self.train_loop
+        self._position_resumed_loop(loop)
         trainer = build_trainer(self, "fit")
-        loaders = getattr(loop, "dataloader_iterator", loop.dataloader)
+        iter_based = isinstance(loop, _loops().IterBasedTrainLoop)
+        tokens = EndlessTokens(loop.batch_source) if iter_based else EpochTokens(loop.batch_source)
         val_loaders = self.val_loop.dataloader if self._val_loop is not None else None
-        trainer.fit(self._lightning_module(), train_dataloaders=loaders,
-                    val_dataloaders=val_loaders)
+        trainer.fit(self._lightning_module(), train_dataloaders=tokens, val_dataloaders=val_loaders)
         return self.model
+
+    def _position_resumed_loop(self, loop: Any) -> None:
+        """Continue a resumed run exactly where the checkpoint was taken.
+
+        The data source skips the batches already trained, and the random state saved with the
+        checkpoint is restored at the matching moment: the first resumed batch (mid-epoch or
+        iteration-based) or the start of training (at an epoch boundary). If validation ran
+        right after the checkpoint was saved, its ``DataLoader`` base-seed draw is replayed.
+        """
+        state = getattr(self, "_pending_rng_state", None)
+        self._pending_rng_state = None
+        self._pending_rng: tuple[str, Any, bool] | None = None
+        if loop.iter == 0 and loop.epoch == 0:
+            return
+        loops = _loops()
+        if isinstance(loop, loops.IterBasedTrainLoop):
+            loop.batch_source.resume_at(loop.iter)
+            loop._decide_current_val_interval(loop.iter)
+            point = "first_batch"
+        else:
+            position = loop.iter - loop.epoch * len(loop.dataloader)
+            if position == len(loop.dataloader):
+                # Saved by iteration at an epoch's last batch: finish that epoch first.
+                if state is not None:
+                    from mmlight.runner.rng_state import restore_rng_state
+
+                    restore_rng_state(state)
+                self.call_hook("after_train_epoch")
+                loop._epoch += 1
+                position, state = 0, None
+                loop._decide_current_val_interval(loop.epoch)
+                self._replay_validation_draw(loop)
+            loop._decide_current_val_interval(loop.epoch)
+            loop.batch_source.resume_at(position)
+            loop._batch_offset = position
+            point = "first_batch" if position else "train_start"
+        if state is not None:
+            replay = point == "train_start" or isinstance(loop, loops.IterBasedTrainLoop)
+            self._pending_rng = (point, state, replay)
+
+    def _restore_pending_rng(self, point: str) -> None:
+        pending = getattr(self, "_pending_rng", None)
+        if pending is None or pending[0] != point:
+            return
+        self._pending_rng = None
+        from mmlight.runner.rng_state import restore_rng_state
+
+        restore_rng_state(pending[1])
+        if pending[2]:
+            self._replay_validation_draw(self.train_loop)
+
+    def _replay_validation_draw(self, loop: Any) -> None:
+        """The draw ``iter(val_dataloader)`` made after the checkpoint in the original run."""
+        if not loop.should_validate():
+            return
+        generator = getattr(self.val_loop.dataloader, "generator", None)
+        if generator is None:
+            torch.empty((), dtype=torch.int64).random_()
 
     def _evaluate(self, stage: str) -> dict:
         from mmlight.lightning.trainer_factory import build_trainer

@@ -1,40 +1,351 @@
-"""Runner-level checkpoint logic (placeholder: weights-only loading; the checkpoint issue
-replaces this module with saving, exact resume and safe loading)."""
+"""The Runner's checkpoint methods: load, resume, save (``Runner`` delegates here).
+
+Semantics follow MMEngine's ``Runner.load_or_resume/load_checkpoint/resume/save_checkpoint``.
+Additions:
+
+* every rank's RNG states are saved under the top-level key ``'rng_states'`` (a list indexed
+  by rank); resume puts this rank's entry in ``runner._pending_rng_state`` without applying it
+  (the training loop applies it once the dataloader iterator exists);
+* loading never unpickles code unless the config says ``unsafe_load=True`` (or the runner has
+  an ``unsafe_load`` attribute set, as the CLI's ``--unsafe-load`` does);
+* the message hub, meta and everything else are written in a form that a plain
+  ``torch.load(weights_only=True)`` reads; runtime info or meta values that have no such form
+  are left out with a warning instead of failing the save.
+"""
 
 from __future__ import annotations
 
+import pickle
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from mmlight.runner.checkpoint import (
+    DEFAULT_REVISE_KEYS,
+    _load_checkpoint,
+    _load_checkpoint_to_model,
+    _unwrap,
+    find_latest_checkpoint,
+    save_checkpoint,
+    weights_to_cpu,
+)
+from mmlight.runner.safe_checkpoint import decode_safe, encode_safe, log_dropped
+
 __all__ = ["load_or_resume", "load_runner_checkpoint", "resume_runner", "save_runner_checkpoint"]
 
 
+def _unsafe_load(runner: Any) -> bool:
+    if getattr(runner, "unsafe_load", False):
+        return True
+    cfg_get = getattr(runner.cfg, "get", None)
+    return bool(cfg_get("unsafe_load", False)) if cfg_get else False
+
+
 def load_or_resume(runner: Any) -> None:
+    """``resume=True`` resumes from ``load_from`` or, without it, the latest in work_dir."""
     if runner._has_loaded:
         return
-    if runner._resume:
-        raise NotImplementedError("resume is not supported yet (checkpoint issue)")
-    if runner._load_from is not None:
+    resume_from = None
+    if runner._resume and runner._load_from is None:
+        resume_from = find_latest_checkpoint(runner.work_dir)
+        runner.logger.info(f"Auto resumed from the latest checkpoint {resume_from}.")
+    elif runner._resume and runner._load_from is not None:
+        resume_from = runner._load_from
+    if resume_from is not None:
+        runner.resume(resume_from)
+        runner._has_loaded = True
+    elif runner._load_from is not None:
         runner.load_checkpoint(runner._load_from)
         runner._has_loaded = True
 
 
 def load_runner_checkpoint(
-    runner: Any, filename: str, map_location: Any = "cpu", strict: bool = False,
-    revise_keys: Any = None,
+    runner: Any,
+    filename: str,
+    map_location: Any = "cpu",
+    strict: bool = False,
+    revise_keys: list[tuple[str, str]] | None = None,
 ) -> dict:
-    checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+    """Load weights into ``runner.model`` (through any wrapper); returns the checkpoint."""
+    raw = _load_checkpoint(filename, map_location=map_location, unsafe_load=_unsafe_load(runner))
+    checkpoint = decode_safe(raw)
     runner.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-    state = checkpoint.get("state_dict", checkpoint)
-    state = {k.removeprefix("module."): v for k, v in state.items()}
-    runner.model.load_state_dict(state, strict=strict)
+    model = _unwrap(runner.model)
+    keys = DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys
+    _load_checkpoint_to_model(model, checkpoint, strict, logger=runner.logger, revise_keys=keys)
+    runner._has_loaded = True
+    runner.logger.info(f"Load checkpoint from {filename}")
     return checkpoint
 
 
-def resume_runner(runner: Any, filename: str, **kwargs: Any) -> None:
-    raise NotImplementedError("resume is not supported yet (checkpoint issue)")
+def _default_device() -> torch.device:
+    if torch.cuda.is_available():
+        from mmlight.dist import get_local_rank
+
+        return torch.device("cuda", get_local_rank() % max(1, torch.cuda.device_count()))
+    return torch.device("cpu")
 
 
-def save_runner_checkpoint(runner: Any, out_dir: str, filename: str, **kwargs: Any) -> None:
-    raise NotImplementedError("save_checkpoint is not supported yet (checkpoint issue)")
+def resume_runner(
+    runner: Any,
+    filename: str,
+    resume_optimizer: bool = True,
+    resume_param_scheduler: bool = True,
+    map_location: Any = "default",
+) -> None:
+    """Restore weights, counters, message hub, optimizer and schedulers from ``filename``."""
+    location = _default_device() if map_location == "default" else map_location
+    checkpoint = runner.load_checkpoint(filename, map_location=location)
+    meta = checkpoint.get("meta")
+    if not isinstance(meta, dict) or "epoch" not in meta or "iter" not in meta:
+        raise _ResumeKeyError(
+            f"cannot resume from {filename}: it has no meta.epoch/meta.iter (top-level keys: "
+            f"{sorted(checkpoint)}); a file with weights only goes in load_from, with resume=False"
+        )
+    runner.train_loop._epoch = meta["epoch"]
+    runner.train_loop._iter = meta["iter"]
+    _check_gpu_count(runner, meta)
+    _resume_seed(runner, meta)
+    _check_dataset_meta(runner, meta)
+
+    if "message_hub" in checkpoint:
+        runner.message_hub.load_state_dict(checkpoint["message_hub"])
+
+    if "optimizer" in checkpoint and resume_optimizer:
+        runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+        runner.optim_wrapper.load_state_dict(checkpoint["optimizer"])
+
+    if resume_param_scheduler and runner.param_schedulers is None:
+        runner.logger.warning(
+            "`resume_param_scheduler` is True but `self.param_schedulers` is None, so skip "
+            "resuming parameter schedulers"
+        )
+        resume_param_scheduler = False
+    if "param_schedulers" in checkpoint and resume_param_scheduler:
+        runner.param_schedulers = runner.build_param_scheduler(runner.param_schedulers)
+        saved = checkpoint["param_schedulers"]
+        if isinstance(runner.param_schedulers, dict):
+            for name, schedulers in runner.param_schedulers.items():
+                for scheduler, state in zip(schedulers, saved[name]):
+                    scheduler.load_state_dict(state)
+        else:
+            for scheduler, state in zip(runner.param_schedulers, saved):
+                scheduler.load_state_dict(state)
+
+    runner._pending_rng_state = _rank_rng_state(runner, checkpoint.get("rng_states"))
+    runner._has_loaded = True
+    runner.logger.info(f"resumed epoch: {runner.epoch}, iter: {runner.iter}")
+
+
+class _ResumeKeyError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _check_gpu_count(runner: Any, meta: dict) -> None:
+    """Old (mmcv) checkpoints keep their config under ``meta['config']`` with ``gpu_ids``."""
+    if "config" not in meta:
+        return
+    from mmlight.config import Config
+
+    try:
+        previous = Config.fromstring(meta["config"], file_format=".py").get("gpu_ids", None)
+    except Exception:
+        return
+    if previous and len(previous) != runner.world_size:
+        auto_scale = runner.auto_scale_lr
+        if auto_scale is None or not auto_scale.get("enable", False):
+            raise RuntimeError(
+                f"the checkpoint was trained on {len(previous)} GPUs and this run has "
+                f"{runner.world_size} processes; the learning rate would be wrong. Set "
+                "auto_scale_lr=dict(enable=True, base_batch_size=...) to rescale it"
+            )
+        runner.logger.info(
+            "Number of GPU used for current experiment is not consistent with resuming from "
+            f"checkpoint but the leaning rate will be adjusted according to the setting in "
+            f"auto_scale_lr={auto_scale}"
+        )
+
+
+def _resume_seed(runner: Any, meta: dict) -> None:
+    resumed_seed = meta.get("seed")
+    current_seed = runner._randomness_cfg.get("seed")
+    if resumed_seed is not None and resumed_seed != current_seed:
+        if current_seed is not None:
+            runner.logger.warning(
+                f'The value of random seed in the checkpoint "{resumed_seed}" is different '
+                f'from the value in `randomness` config "{current_seed}"'
+            )
+        runner._randomness_cfg.update(seed=resumed_seed)
+        runner.set_randomness(**runner._randomness_cfg)
+
+
+def _check_dataset_meta(runner: Any, meta: dict) -> None:
+    resumed = meta.get("dataset_meta")
+    current = getattr(runner.train_dataloader.dataset, "metainfo", None)
+    if not _same(resumed, current):
+        runner.logger.warning(
+            "The dataset metainfo from the resumed checkpoint is different from the current "
+            "training dataset, please check the correctness of the checkpoint or the training "
+            "dataset."
+        )
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equality for metainfo, which may hold numpy arrays (compared by their pickles)."""
+    try:
+        return pickle.dumps(left) == pickle.dumps(right)
+    except Exception:
+        try:
+            return bool(left == right)
+        except Exception:
+            return False
+
+
+def _rank_rng_state(runner: Any, states: Any) -> dict | None:
+    if not states:
+        return None
+    if len(states) != runner.world_size:
+        runner.logger.warning(
+            f"the checkpoint holds RNG states of {len(states)} processes and this run has "
+            f"{runner.world_size}; random numbers will not continue exactly as in the saved run"
+        )
+    if runner.rank >= len(states):
+        return None
+    state = states[runner.rank]
+    return state if isinstance(state, dict) else None
+
+
+def save_runner_checkpoint(
+    runner: Any,
+    out_dir: str,
+    filename: str,
+    file_client_args: dict | None = None,
+    save_optimizer: bool = True,
+    save_param_scheduler: bool = True,
+    meta: dict | None = None,
+    by_epoch: bool = True,
+    backend_args: dict | None = None,
+) -> None:
+    """Write ``out_dir/filename`` on rank 0 (every rank must call: RNG states are gathered)."""
+    from mmlight.dist import all_gather_object, is_main_process
+    from mmlight.runner.rng_state import capture_rng_state
+
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise TypeError(f"meta should be a dict or None, but got {type(meta)}")
+    rng_states = all_gather_object(capture_rng_state())
+    if not is_main_process():
+        return
+
+    if by_epoch:
+        # CheckpointHook saves from after_train_epoch, before the epoch counter advances.
+        meta.setdefault("epoch", runner.epoch + 1)
+        meta.setdefault("iter", runner.iter)
+    else:
+        meta.setdefault("epoch", runner.epoch)
+        meta.setdefault("iter", runner.iter + 1)
+
+    if file_client_args is not None:
+        import warnings
+
+        warnings.warn(
+            '"file_client_args" will be deprecated in future. Please use "backend_args" instead',
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if backend_args is not None:
+            raise ValueError(
+                '"file_client_args" and "backend_args" cannot be set at the same time.'
+            )
+    from mmlight.fileio import join_path
+
+    filepath = join_path(out_dir, filename, backend_args=backend_args)
+    meta.update(
+        cfg=runner.cfg.pretty_text,
+        seed=runner.seed,
+        experiment_name=runner.experiment_name,
+        time=time.strftime("%Y%m%d_%H%M%S", time.localtime()),
+        mmengine_version=_version_string(),
+    )
+    if runner._train_loop is not None and hasattr(runner.train_dataloader.dataset, "metainfo"):
+        meta.update(dataset_meta=runner.train_dataloader.dataset.metainfo)
+
+    model = _unwrap(runner.model)
+    checkpoint: dict[str, Any] = {
+        "meta": meta,
+        "state_dict": weights_to_cpu(model.state_dict()),
+        "message_hub": _to_cpu(runner.message_hub.state_dict()),
+    }
+    if save_optimizer:
+        from mmlight.optim import OptimWrapper
+
+        if not isinstance(runner.optim_wrapper, OptimWrapper):
+            raise TypeError(
+                "self.optim_wrapper should be an `OptimWrapper` or `OptimWrapperDict` instance, "
+                f"but got {runner.optim_wrapper}"
+            )
+        checkpoint["optimizer"] = _to_cpu(runner.optim_wrapper.state_dict())
+
+    if save_param_scheduler and runner.param_schedulers is None:
+        runner.logger.warning(
+            "`save_param_scheduler` is True but `self.param_schedulers` is None, so skip saving "
+            "parameter schedulers"
+        )
+        save_param_scheduler = False
+    if save_param_scheduler:
+        schedulers = runner.param_schedulers
+        if isinstance(schedulers, dict):
+            checkpoint["param_schedulers"] = {
+                name: [s.state_dict() for s in group] for name, group in schedulers.items()
+            }
+        else:
+            checkpoint["param_schedulers"] = [s.state_dict() for s in schedulers]
+    checkpoint["rng_states"] = rng_states
+
+    runner.call_hook("before_save_checkpoint", checkpoint=checkpoint)
+    _make_lenient_parts_safe(checkpoint, log_dropped(runner.logger))
+    save_checkpoint(
+        checkpoint, filepath, file_client_args=file_client_args, backend_args=backend_args
+    )
+    # A URL work_dir's text log is staged locally: bring it up to date with the checkpoint.
+    sync = getattr(runner.logger, "sync_log_files", None)
+    if sync is not None:
+        sync(strict=False)
+
+
+def _make_lenient_parts_safe(checkpoint: dict, drop: Callable[[str, Any], bool]) -> None:
+    """Meta and runtime info may hold anything a user put there: unsafe values are dropped."""
+    if isinstance(checkpoint.get("meta"), dict):
+        checkpoint["meta"] = encode_safe(checkpoint["meta"], "checkpoint['meta']", drop)
+    hub = checkpoint.get("message_hub")
+    if isinstance(hub, dict) and "runtime_info" in hub:
+        hub["runtime_info"] = encode_safe(
+            hub["runtime_info"], "checkpoint['message_hub']['runtime_info']", drop
+        )
+
+
+def _to_cpu(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        out: dict = OrderedDict() if isinstance(value, OrderedDict) else {}
+        for key, item in value.items():
+            out[key] = _to_cpu(item)
+        return out
+    if isinstance(value, list):
+        return [_to_cpu(item) for item in value]
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(_to_cpu(item) for item in value)
+    return value
+
+
+def _version_string() -> str:
+    """Stored where mmengine stores its version, so tools reading that key find one."""
+    from mmlight import __version__
+
+    return f"mmlight-{__version__}"

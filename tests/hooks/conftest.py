@@ -73,7 +73,11 @@ class LogProcessorDouble:
 class VisualizerDouble:
     def __init__(self) -> None:
         self.scalars: list[tuple[dict, int, str | None]] = []
+        self.configs: list[Any] = []
         self.closed = 0
+
+    def add_config(self, config: Any, **kwargs: Any) -> None:
+        self.configs.append(config)
 
     def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: str | None = None) -> None:
         self.scalars.append((dict(scalar_dict), step, file_path))

@@ -17,6 +17,12 @@ EXPECTED_PRIORITIES = {
     "EarlyStoppingHook": 100,
     "EmptyCacheHook": 50,
     "SyncBuffersHook": 50,
+    "CheckpointHook": 90,
+    "EMAHook": 50,
+    "ProfilerHook": 90,
+    "PrepareTTAHook": 50,
+    "NaiveVisualizationHook": 50,
+    "VisualizationHook": 50,
 }
 
 

@@ -115,15 +115,29 @@ def test_exp_name_every_interval_exp_name_iterations(make_runner) -> None:
     assert len(exp_lines) == 3  # after iterations 3 and 6, and at the end of the epoch (7)
 
 
-def test_without_visualizer_scalars_go_to_json_lines_in_vis_data(make_runner) -> None:
+def _local_visualizer(log_dir: str):
+    from mmlight.visualization import Visualizer
+
+    return Visualizer(
+        name=f"logger-hook-{uuid.uuid4().hex}",
+        vis_backends=[dict(type="LocalVisBackend")],
+        save_dir=str(log_dir),
+    )
+
+
+def test_scalars_and_config_go_through_a_real_visualizer(make_runner, tmp_path) -> None:
+    from mmlight.config import Config
+
+    log_dir = tmp_path / "work_dirs" / "exp" / "20240101_000000"
+    cfg = Config(dict(model=dict(type="Toy"), lr=0.1))
+    runner = make_runner(visualizer=_local_visualizer(str(log_dir)), cfg=cfg)
     hook = LoggerHook(interval=1)
-    runner = make_runner(visualizer=None)
     hook.before_run(runner)
     _run_epoch(hook, runner, 2)
     runner.epoch = 1
     hook.after_val_epoch(runner, metrics={"acc": 0.75})
-    hook.after_run(runner)  # no visualizer to close: no error
-    vis_data = Path(runner.log_dir) / "vis_data"
+    hook.after_run(runner)
+    vis_data = log_dir / "vis_data"
     expected = [
         {"loss": 0.5, "iter": 1, "step": 1},
         {"loss": 0.5, "iter": 2, "step": 2},
@@ -132,15 +146,33 @@ def test_without_visualizer_scalars_go_to_json_lines_in_vis_data(make_runner) ->
     for name in ("scalars.json", "20240101_000000.json"):
         lines = (vis_data / name).read_text().splitlines()
         assert [json.loads(line) for line in lines] == expected
+    # The Runner records the config at construction (as mmengine's does), not this hook.
+    assert not (vis_data / "config.py").exists()
 
 
-def test_without_visualizer_only_rank_zero_writes(make_runner) -> None:
+def test_hook_leaves_the_config_to_the_runner(make_runner) -> None:
+    runner = make_runner()
+    hook = LoggerHook()
+    hook.before_run(runner)
+    assert runner.visualizer.configs == []
+
+
+def test_empty_config_is_not_recorded(make_runner) -> None:
+    from mmlight.config import Config
+
+    runner = make_runner(cfg=Config())
+    LoggerHook().before_run(runner)
+    assert runner.visualizer.configs == []
+
+
+def test_runner_without_visualizer_logs_lines_only(make_runner) -> None:
     hook = LoggerHook(interval=1)
-    runner = make_runner(visualizer=None, rank=1)
+    runner = make_runner(visualizer=None)
     hook.before_run(runner)
     _run_epoch(hook, runner, 2)
-    assert not (Path(runner.log_dir) / "vis_data").exists()
+    hook.after_run(runner)  # no visualizer to close: no error
     assert runner.messages.count("train iter line 1") == 1
+    assert not (Path(runner.log_dir) / "vis_data").exists()
 
 
 # ---- validation and test ----------------------------------------------------------------------
@@ -312,7 +344,8 @@ def test_json_lines_accept_numpy_values(make_runner) -> None:
     processor = SimpleNamespace(
         get_log_after_iter=lambda runner, idx, mode: ({"lr": np.float32(0.5)}, "line"),
     )
-    runner = make_runner(visualizer=None, log_processor=processor)
+    runner = make_runner(log_processor=processor, cfg=None)
+    runner.visualizer = _local_visualizer(runner.log_dir)
     hook.before_run(runner)
     hook.after_train_iter(runner, batch_idx=0)
     line = (Path(runner.log_dir) / "vis_data" / "scalars.json").read_text()

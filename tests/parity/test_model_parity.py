@@ -407,14 +407,11 @@ def test_three_train_steps_same_losses_and_weights():
 
 # later issues (wrappers, averaged models, test-time augmentation)
 NOT_YET = {
-    "BaseAveragedModel",
     "BaseTTAModel",
-    "ExponentialMovingAverage",
+    # Model wrappers: Lightning's strategies wrap the model (mmlight.lightning.dist_strategy).
     "MMDistributedDataParallel",
     "MMFullyShardedDataParallel",
     "MMSeparateDistributedDataParallel",
-    "MomentumAnnealingEMA",
-    "StochasticWeightAverage",
 }
 # deliberate: Caffe2XavierInit spells out the keyword arguments mmengine hides in **kwargs;
 # is_model_wrapper's registry default is None (= MODEL_WRAPPERS, looked up when called)

@@ -239,8 +239,14 @@ class OptimWrapper(BaseOptimWrapper):
     # ------------------------------------------------------------------ accumulation
     @contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
-        """Skip DDP's gradient all-reduce (``model.no_sync()``) while accumulating."""
-        no_sync: Any = getattr(model, "no_sync", None)
+        """Skip DDP's gradient all-reduce (``model.no_sync()``) while accumulating.
+
+        With a stepper bound the DDP wrapper belongs to the trainer, not to ``model``; the
+        stepper's own ``no_sync()`` (when it has one) then does the skipping.
+        """
+        no_sync: Any = getattr(self._stepper, "no_sync", None)
+        if no_sync is None:
+            no_sync = getattr(model, "no_sync", None)
         if not self.should_sync() and no_sync is not None:
             with no_sync():
                 yield

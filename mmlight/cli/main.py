@@ -1,0 +1,82 @@
+"""``mmlight``: one entry point for the Lightning-style stages and the migration helpers.
+
+Dispatch happens on the first word before anything heavy is imported, so ``mmlight --help``
+and the helpers that need no torch stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+__all__ = ["HELPERS", "STAGES", "main"]
+
+STAGES = ("fit", "validate", "test", "predict")
+HELPERS = {
+    "print-config": "print the fully resolved MMEngine config (after _base_ and --cfg-options)",
+    "registry": "list what is registered in each registry (and in which scope)",
+    "check": "check a config without running it; reports every problem at once",
+}
+
+USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check}} ...
+
+Run MMEngine-style configs on PyTorch Lightning.
+
+stages (LightningCLI: --config/-c, --trainer.*, --ckpt_path, --seed_everything, --print_config):
+  fit            train (Runner.train); --ckpt_path resumes from a checkpoint
+  validate       run the val loop (Runner.val); --ckpt_path loads weights
+  test           run the test loop (Runner.test); --ckpt_path loads weights
+  predict        model.test_step over test_dataloader; --out FILE (.pt or .json)
+
+helpers:
+{helpers}
+
+OpenMMLab-style scripts: mmlight-train CONFIG [...], mmlight-test CONFIG CHECKPOINT [...]
+Every command takes --debug to show tracebacks. `mmlight COMMAND --help` for details.
+"""
+
+
+def _usage() -> str:
+    helpers = "\n".join(f"  {name:<14} {text}" for name, text in HELPERS.items())
+    return USAGE.format(helpers=helpers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(_usage())
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command in ("-V", "--version"):
+        from mmlight import __version__
+
+        sys.stdout.write(f"mmlight {__version__}\n")
+        return 0
+    if command in STAGES:
+        from mmlight.cli.lightning_cli import main as stage_main
+
+        return stage_main([command, *rest])
+    if command == "print-config":
+        from mmlight.cli.print_config import main as print_main
+
+        return print_main(rest)
+    if command == "registry":
+        from mmlight.cli.registry_list import main as registry_main
+
+        return registry_main(rest)
+    if command == "check":
+        from mmlight.cli.check import main as check_main
+
+        return check_main(rest)
+    from mmlight.config.errors import did_you_mean
+
+    choices = [*STAGES, *HELPERS]
+    sys.stderr.write(
+        f"mmlight: error: unknown command {command!r}.{did_you_mean(command, choices)} "
+        f"Commands: {', '.join(choices)}\n"
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

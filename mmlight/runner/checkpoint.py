@@ -1,0 +1,338 @@
+"""Reading and writing checkpoints with ``mmengine.runner.checkpoint``'s functions.
+
+Differences that matter:
+
+* Loading never runs pickled code: ``torch.load(weights_only=True)`` with an allow-list
+  (:func:`mmlight.runner.safe_checkpoint.checkpoint_safe_globals`) that also covers what
+  mmengine's own checkpoints contain. A file that needs anything else is refused with
+  :class:`UnsafeCheckpointError` unless the caller passes ``unsafe_load=True``.
+* Writing is atomic (temporary file, then rename) and stores only objects such a load reads
+  back; see :mod:`mmlight.runner.safe_checkpoint`.
+* Sources are local paths and fsspec URLs (``memory://``, ``s3://`` ...). mmengine's model-zoo
+  schemes (``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``pavi://``) are not supported.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import torch
+from torch import nn
+
+from mmlight.fileio import atomic_write, exists, get_text, is_local, isfile, join_path, url_to_fs
+from mmlight.logging import print_log
+from mmlight.runner.safe_checkpoint import checkpoint_safe_globals, encode_safe
+
+__all__ = [
+    "CheckpointNotFoundError",
+    "CheckpointStateDictError",
+    "NotACheckpointError",
+    "UnsafeCheckpointError",
+    "UnsupportedCheckpointSchemeError",
+    "find_latest_checkpoint",
+    "get_state_dict",
+    "load_checkpoint",
+    "load_state_dict",
+    "save_checkpoint",
+    "weights_to_cpu",
+]
+
+DEFAULT_REVISE_KEYS: list[tuple[str, str]] = [(r"^module\.", "")]
+_UNSUPPORTED_SCHEMES = (
+    "torchvision://", "open-mmlab://", "openmmlab://", "modelzoo://", "mmcls://", "pavi://",
+)
+
+
+class CheckpointNotFoundError(FileNotFoundError):
+    """The checkpoint path does not exist."""
+
+
+class NotACheckpointError(ValueError):
+    """The file exists but is not a readable torch checkpoint (truncated, text, ...)."""
+
+
+class UnsupportedCheckpointSchemeError(ValueError):
+    """A model-zoo URL scheme mmlight does not download from."""
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """The checkpoint's pickle references a global outside the allow-list."""
+
+
+class CheckpointStateDictError(RuntimeError):
+    """Weights that do not fit the model under ``strict=True``, or no state dict at all."""
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+# ---------------------------------------------------------------------------------- loading
+def _read(filename: str, map_location: Any, unsafe_load: bool) -> Any:
+    if is_local(filename):
+        with open(filename, "rb") as stream:
+            return _torch_load(stream, filename, map_location, unsafe_load)
+    fs, path = url_to_fs(filename)
+    with fs.open(path, "rb") as stream:
+        return _torch_load(stream, filename, map_location, unsafe_load)
+
+
+def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load: bool) -> Any:
+    if unsafe_load:
+        warnings.warn(
+            f"loading {filename} with unsafe_load=True: its pickle may run arbitrary code; do "
+            "this only for files from a source you trust",
+            stacklevel=4,
+        )
+        return torch.load(stream, map_location=map_location, weights_only=False)
+    try:
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return torch.load(stream, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL ([\w.]+)", str(error))
+        if found is None and "weights_only" not in str(error).replace(" ", "_").lower():
+            raise NotACheckpointError(
+                f"{filename} is not a readable checkpoint ({error}); is it truncated or not a "
+                "file written by torch.save?"
+            ) from error
+        offending = found.group(1) if found else "an object outside the allow-list"
+        raise UnsafeCheckpointError(
+            f"refusing to load {filename}: its pickle references {offending}, which is not "
+            "allowed in a weights_only load (loading it could run arbitrary code). If you "
+            "trust this file, load it with unsafe_load=True (command line: --unsafe-load); "
+            "or, to allow a harmless class, add it with "
+            "torch.serialization.add_safe_globals([...])."
+        ) from error
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
+        raise NotACheckpointError(
+            f"{filename} is not a readable checkpoint ({type(error).__name__}: "
+            f"{str(error)[:200]}); is it truncated or not a file written by torch.save?"
+        ) from error
+
+
+def _load_checkpoint(
+    filename: str | Path,
+    map_location: Any = None,
+    logger: Any = None,
+    unsafe_load: bool = False,
+) -> Any:
+    """Read a checkpoint file (never unpickling code unless ``unsafe_load``)."""
+    name = str(filename)
+    if name.startswith(_UNSUPPORTED_SCHEMES):
+        raise UnsupportedCheckpointSchemeError(
+            f"cannot load {name}: mmlight reads checkpoints from local paths and fsspec URLs "
+            "(memory://, s3://, gs://, https:// with fsspec's http extra ...), not from the "
+            f"model-zoo schemes {', '.join(_UNSUPPORTED_SCHEMES)}; download the file and pass "
+            "its path"
+        )
+    if not name.startswith(("http://", "https://")):
+        if not exists(name):
+            raise CheckpointNotFoundError(f"checkpoint {name} does not exist")
+        if not isfile(name):
+            raise CheckpointNotFoundError(f"checkpoint {name} is a directory, not a file")
+    return _read(name, map_location, unsafe_load)
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    from mmlight.model import is_model_wrapper
+
+    while is_model_wrapper(module) or any(
+        cls.__name__ == "BaseTTAModel" for cls in type(module).__mro__
+    ):
+        inner = getattr(module, "module", None)
+        if not isinstance(inner, nn.Module):
+            break
+        module = inner
+    return module
+
+
+def load_state_dict(
+    module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False, logger: Any = None
+) -> None:
+    """Load weights tolerantly: report missing and unexpected keys, raise only if ``strict``.
+
+    Model wrappers are looked through at every level, so a ``module.``-free state dict fits a
+    wrapped model. ``num_batches_tracked`` buffers do not count as missing.
+    """
+    from mmlight.dist import get_rank
+
+    metadata = getattr(state_dict, "_metadata", None)
+    missing: list[str] = []
+    unexpected: list[str] = []
+    errors: list[str] = []
+
+    def visit(mod: nn.Module, local: dict[str, Any], prefix: str) -> None:
+        mod = _unwrap(mod)
+        local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+        mod._load_from_state_dict(
+            local, prefix, local_metadata, True, missing, unexpected, errors
+        )
+        for name, child in mod._modules.items():
+            if child is not None:
+                child_prefix = f"{prefix}{name}."
+                visit(child, {k: v for k, v in local.items() if k.startswith(child_prefix)},
+                      child_prefix)
+        report = _IncompatibleKeys(missing, unexpected)
+        for hook in getattr(mod, "_load_state_dict_post_hooks", {}).values():
+            hook(mod, report)
+
+    visit(module, dict(state_dict), "")
+    missing = [key for key in missing if "num_batches_tracked" not in key]
+    if unexpected:
+        errors.append(f"unexpected key in source state_dict: {', '.join(unexpected)}\n")
+    if missing:
+        errors.append(f"missing keys in source state_dict: {', '.join(missing)}\n")
+    if errors and get_rank() == 0:
+        message = "\n".join(["The model and loaded state dict do not match exactly\n", *errors])
+        if strict:
+            raise CheckpointStateDictError(message)
+        print_log(message, logger=logger, level=logging.WARNING)
+
+
+def _load_checkpoint_to_model(
+    model: nn.Module,
+    checkpoint: Mapping[str, Any],
+    strict: bool = False,
+    logger: Any = None,
+    revise_keys: list[tuple[str, str]] | None = None,
+) -> Mapping[str, Any]:
+    state_dict = checkpoint.get("state_dict", checkpoint)
+    metadata = getattr(state_dict, "_metadata", OrderedDict())
+    for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
+        state_dict = OrderedDict(
+            (re.sub(pattern, replacement, key), value) for key, value in state_dict.items()
+        )
+    revised: Any = state_dict if isinstance(state_dict, OrderedDict) else OrderedDict(state_dict)
+    revised._metadata = metadata
+    load_state_dict(model, revised, strict, logger)
+    return checkpoint
+
+
+def load_checkpoint(
+    model: nn.Module,
+    filename: str | Path,
+    map_location: Any = None,
+    strict: bool = False,
+    logger: Any = None,
+    revise_keys: list[tuple[str, str]] | None = None,
+    unsafe_load: bool = False,
+) -> Any:
+    """Load ``filename``'s weights into ``model``; returns the whole checkpoint.
+
+    ``revise_keys`` (default: strip a leading ``module.``) are ``(pattern, replacement)``
+    regex substitutions applied to every key in order.
+    """
+    checkpoint = _load_checkpoint(filename, map_location, logger, unsafe_load=unsafe_load)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointStateDictError(
+            f"No state_dict found in checkpoint file {filename}: it holds a "
+            f"{type(checkpoint).__name__}, not a dict"
+        )
+    return _load_checkpoint_to_model(model, checkpoint, strict, logger, revise_keys)
+
+
+# ---------------------------------------------------------------------------------- state
+def weights_to_cpu(state_dict: Mapping[str, Any]) -> OrderedDict[str, Any]:
+    """A copy with every tensor on the CPU (the ``_metadata`` attribute is kept)."""
+    metadata = getattr(state_dict, "_metadata", OrderedDict())
+
+    def to_cpu(value: Any) -> Any:
+        if hasattr(value, "cpu") and callable(value.cpu):
+            return value.cpu()
+        if isinstance(value, Mapping):
+            return type(value)((k, to_cpu(v)) for k, v in value.items())  # type: ignore[call-arg]
+        if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+            return type(value)(to_cpu(v) for v in value)
+        return value
+
+    result: Any = OrderedDict((key, to_cpu(value)) for key, value in state_dict.items())
+    result._metadata = metadata
+    return result
+
+
+def get_state_dict(
+    module: nn.Module,
+    destination: OrderedDict[str, Any] | None = None,
+    prefix: str = "",
+    keep_vars: bool = False,
+) -> OrderedDict[str, Any]:
+    """``module.state_dict()``, looking through model wrappers at every level."""
+    module = _unwrap(module)
+    if destination is None:
+        destination = OrderedDict()
+        destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+    local_metadata = dict(version=module._version)
+    destination._metadata[prefix[:-1]] = local_metadata  # type: ignore[attr-defined]
+    module._save_to_state_dict(destination, prefix, keep_vars)
+    for name, child in module._modules.items():
+        if child is not None:
+            get_state_dict(child, destination, f"{prefix}{name}.", keep_vars=keep_vars)
+    for hook in module._state_dict_hooks.values():
+        result = hook(module, destination, prefix, local_metadata)
+        if result is not None:
+            destination = result
+    return destination
+
+
+# ---------------------------------------------------------------------------------- saving
+def save_checkpoint(
+    checkpoint: Mapping[str, Any],
+    filename: str | Path,
+    file_client_args: dict | None = None,
+    backend_args: dict | None = None,
+) -> None:
+    """Write ``checkpoint`` atomically to a local path or fsspec URL.
+
+    Objects that a ``weights_only`` load could not read back raise
+    :class:`~mmlight.runner.safe_checkpoint.UnsafeCheckpointValueError` before anything is
+    written (numpy data and history buffers are stored in a tagged plain form).
+    """
+    if file_client_args is not None:
+        print_log(
+            '"file_client_args" will be deprecated in future. Please use "backend_args" instead',
+            logger="current",
+            level=logging.WARNING,
+        )
+        if backend_args is not None:
+            raise ValueError(
+                'save_checkpoint(): "file_client_args" and "backend_args" cannot be set at the '
+                "same time"
+            )
+    name = str(filename)
+    if name.startswith(_UNSUPPORTED_SCHEMES):
+        raise UnsupportedCheckpointSchemeError(
+            f"cannot save to {name}: mmlight writes to local paths and fsspec URLs only"
+        )
+    safe = encode_safe(checkpoint)
+    options = backend_args if backend_args is not None else _storage_options(file_client_args)
+    atomic_write(name, _torch_writer(safe), backend_args=options)
+
+
+def _torch_writer(obj: Any) -> Callable[[IO[bytes]], None]:
+    def write(stream: IO[bytes]) -> None:
+        torch.save(obj, stream)
+
+    return write
+
+
+def _storage_options(file_client_args: dict | None) -> dict | None:
+    if not file_client_args:
+        return None
+    return {k: v for k, v in file_client_args.items() if k not in ("backend", "prefix")}
+
+
+def find_latest_checkpoint(path: str | Path) -> str | None:
+    """The path written in ``path/last_checkpoint``, or None (with a message) if none."""
+    save_file = join_path(str(path), "last_checkpoint")
+    if exists(save_file):
+        return get_text(save_file).strip()
+    print_log("Did not find last_checkpoint to be resumed.")
+    return None

@@ -1,0 +1,171 @@
+"""Bad input to every command: exit status, no traceback, the culprit named.
+
+The table runs each command's ``main(argv)`` in this process (the code path the console
+scripts call); ``test_subprocess_errors`` repeats a few through real processes.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import run_cli, write_checkpoint
+
+
+def _train(argv: list[str]) -> int:
+    from mmlight.cli.train import main
+
+    return main(argv)
+
+
+def _test(argv: list[str]) -> int:
+    from mmlight.cli.test import main
+
+    return main(argv)
+
+
+def _mmlight(argv: list[str]) -> int:
+    from mmlight.cli.main import main
+
+    return main(argv)
+
+
+def _write(project: Path, name: str, text: str) -> str:
+    (project / name).write_text(text)
+    return name
+
+
+def _child(project: Path, name: str, body: str) -> str:
+    return _write(project, name, f'_base_ = ["toy.py"]\n{body}\n')
+
+
+def _truncated_checkpoint(project: Path) -> str:
+    good = write_checkpoint(project / "good.pth")
+    data = good.read_bytes()
+    (project / "cut.pth").write_bytes(data[: len(data) // 2])
+    assert not zipfile.is_zipfile(project / "cut.pth")
+    return "cut.pth"
+
+
+# (id, command, argv maker, exit status, substrings the message must contain)
+Case = tuple[str, Callable[[list[str]], int], Callable[[Path], list[str]], int, tuple[str, ...]]
+CASES: list[Case] = [
+    ("missing-config", _train, lambda p: ["nope.py"], 2, ("nope.py",)),
+    ("syntax-error", _train, lambda p: [_write(p, "broken.py", "model = dict(type='X'\n")],
+     2, ("broken.py",)),
+    ("yaml-error", _train, lambda p: [_write(p, "broken.yaml", "model: [1, 2\nx: 1\n")],
+     2, ("broken.yaml",)),
+    ("unknown-model-type", _train,
+     lambda p: [_child(p, "c1.py", 'model = dict(type="ToyCliNett")')],
+     2, ("model", "ToyCliNett", "'ToyCliNet'")),
+    ("optimizer-typo", _train,
+     lambda p: [_child(p, "c2.py", 'optim_wrapper = dict(optimizer=dict(type="SDG", lr=0.1))')],
+     2, ("optim_wrapper", "SDG", "'SGD'")),
+    ("bad-model-kwarg", _train, lambda p: [_child(p, "c3.py", "model = dict(hiden=3)")],
+     2, ("model", "'hiden'", "accepts: hidden")),
+    ("missing-custom-import", _train,
+     lambda p: [_child(p, "c4.py", 'custom_imports = dict(imports=["no_such_pkg_xyz"])')],
+     2, ("no_such_pkg_xyz",)),
+    ("cfg-options-no-equals", _train, lambda p: ["toy.py", "--cfg-options", "train_cfg"],
+     2, ("--cfg-options", "KEY=VALUE", "train_cfg")),
+    ("cfg-options-brackets", _train, lambda p: ["toy.py", "--cfg-options", "a=[1,2"],
+     2, ("Imbalanced", "[1,2")),
+    ("bad-launcher", _train, lambda p: ["toy.py", "--launcher", "foo"], 2, ("--launcher", "foo")),
+    ("resume-missing", _train, lambda p: ["toy.py", "--resume", "missing.pth"],
+     2, ("--resume", "missing.pth")),
+    ("amp-wrong-wrapper", _train,
+     lambda p: [_child(p, "c5.py", 'optim_wrapper = dict(type="OptimWrapperDict")'), "--amp"],
+     2, ("--amp", "OptimWrapperDict")),
+    ("auto-scale-lr-missing", _train,
+     lambda p: [_child(p, "c6.py", "auto_scale_lr = None"), "--auto-scale-lr"],
+     2, ("--auto-scale-lr", "base_batch_size")),
+    ("runtime-failure", _train,
+     lambda p: ["toy.py", "--cfg-options", "model.fail=True"], 1, ("failed on purpose",)),
+    ("test-missing-checkpoint", _test, lambda p: ["toy.py", "missing.pth"],
+     2, ("checkpoint", "missing.pth")),
+    ("test-garbage-checkpoint", _test,
+     lambda p: ["toy.py", _write(p, "junk.pth", "not a checkpoint at all")],
+     2, ("junk.pth", "not a readable")),
+    ("test-truncated-checkpoint", _test, lambda p: ["toy.py", _truncated_checkpoint(p)],
+     2, ("cut.pth",)),
+    ("test-bad-out", _test,
+     lambda p: ["toy.py", str(write_checkpoint(p / "ok.pth")), "--out", "res.txt"],
+     2, ("--out", ".txt", ".json")),
+    ("fit-no-config", _mmlight, lambda p: ["fit"], 2, ("--config",)),
+    ("fit-bad-trainer-value", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--trainer.max_epochs", "abc"],
+     2, ("trainer.max_epochs", "expected int", "'abc'")),
+    ("fit-unknown-trainer-flag", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--trainer.max_epohcs", "3"],
+     2, ("--trainer.max_epohcs", "'--trainer.max_epochs'")),
+    ("fit-hook-typo", _mmlight,
+     lambda p: ["fit", "-c", _child(p, "c7.py",
+                                     'default_hooks = dict(timer=dict(type="IterTimerHok"))')],
+     2, ("default_hooks.timer", "IterTimerHok", "'IterTimerHook'")),
+    ("fit-missing-config", _mmlight, lambda p: ["fit", "-c", "absent.py"], 2, ("absent.py",)),
+    ("validate-missing-ckpt", _mmlight,
+     lambda p: ["validate", "-c", "toy.py", "--ckpt_path", "gone.pth"], 2, ("gone.pth",)),
+    ("fit-val-check-fraction", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--trainer.val_check_interval", "0.5"],
+     2, ("val_check_interval", "whole number")),
+    ("unknown-command", _mmlight, lambda p: ["fitt"], 2, ("fitt", "'fit'")),
+    ("unknown-registry", _mmlight, lambda p: ["registry", "MODLES"], 2, ("MODLES", "'MODELS'")),
+    ("print-config-missing", _mmlight, lambda p: ["print-config", "nada.py"], 2, ("nada.py",)),
+]
+
+
+@pytest.mark.parametrize(("command", "make_argv", "code", "needles"),
+                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_input(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+    command: Callable[[list[str]], int], make_argv: Callable[[Path], list[str]], code: int,
+    needles: tuple[str, ...],
+) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(project))
+    argv = make_argv(project)
+    assert command(argv) == code
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    message = [line for line in err.splitlines() if "error:" in line]
+    assert message, err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 15
+
+
+def test_debug_shows_traceback(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(project)
+    assert _train(["nope.py", "--debug"]) == 2
+    assert "Traceback" in capfd.readouterr().err
+
+
+def test_subprocess_errors(project: Path) -> None:
+    """The console scripts' process exits the same way: status 2, one line, no traceback."""
+    bad = _child(project, "c8.py", 'model = dict(type="ToyCliNett")')
+    result = run_cli("mmlight.cli.train", bad, cwd=project)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "did you mean 'ToyCliNet'" in result.stderr
+    result = run_cli("mmlight.cli", "check", _child(project, "c9.py", "\n".join([
+        'model = dict(type="ToyCliNett")',
+        'optim_wrapper = dict(optimizer=dict(type="SDG", lr=0.1))',
+        "val_evaluator = None",
+    ])), cwd=project)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    # every problem at once, each with file:line and key path
+    assert "c9.py:2: error: model.type: 'ToyCliNett'" in result.stderr
+    assert "c9.py:3: error: optim_wrapper.optimizer.type: 'SDG'" in result.stderr
+    assert "val_evaluator: missing" in result.stderr
+    assert "3 problem(s)" in result.stderr
+    assert os.path.exists(project / "toy.py")
