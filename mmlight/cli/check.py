@@ -290,24 +290,22 @@ def check_config(cfg: Any) -> list[Problem]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmlight.config import DictAction
+    from mmlight.cli import flags
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Check a config without running it; reports every problem."
     )
     parser.add_argument("config", help="config file (.py, .json, .yaml)")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="KEY=VALUE overrides")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    flags.add_cfg_options(parser, example="train_cfg.max_epochs=3")
+    flags.add_debug(parser)
     return parser
 
 
 def _body(argv: list[str], phase: Phase) -> None:
-    from mmlight.cli.resolve import load_config
+    from mmlight.cli.resolve import load_edited_config
 
     args = build_parser().parse_args(argv)
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_edited_config(args)
     problems = check_config(cfg)
     for problem in problems:
         sys.stderr.write(problem.render(args.config) + "\n")

@@ -14,32 +14,28 @@ PROG = "mmlight print-config"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmlight.config import DictAction
+    from mmlight.cli import flags
 
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Print a config with _base_, {{...}}, read_base and --cfg-options resolved.",
     )
     parser.add_argument("config", help="config file (.py, .json, .yaml)")
-    parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction, help="KEY=VALUE overrides, as in training"
-    )
+    flags.add_cfg_options(parser, example="train_cfg.max_epochs=3")
     parser.add_argument(
         "--format", choices=("py", "yaml", "json"), default="py",
         help="output format (default: Python, like mmengine's print_config)",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    flags.add_debug(parser)
     return parser
 
 
 def _body(argv: list[str], phase: Phase) -> None:
-    from mmlight.cli.resolve import load_config
+    from mmlight.cli.resolve import load_edited_config
     from mmlight.config.formats import dumps
 
     args = build_parser().parse_args(argv)
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_edited_config(args)
     if args.format == "py":
         text = cfg.pretty_text
     else:

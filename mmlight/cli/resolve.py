@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-import re
 import sys
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,9 @@ __all__ = [
     "check_checkpoint",
     "import_custom_modules",
     "load_config",
+    "load_edited_config",
     "parse_cfg_options",
+    "prepare_script_config",
     "to_plain",
 ]
 
@@ -35,6 +36,25 @@ def load_config(path: str) -> Any:
 
     _add_cwd_to_path()
     return Config.fromfile(path)
+
+
+def load_edited_config(args: Any, launcher: str | None = None) -> Any:
+    """``args.config`` loaded, ``launcher`` set, then ``args.cfg_options`` merged (so an
+    option may override the launcher), as the OpenMMLab scripts order it."""
+    cfg = load_config(args.config)
+    if launcher is not None:
+        cfg.launcher = launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def prepare_script_config(args: Any, prog: str) -> tuple[Any, bool]:
+    """The steps ``mmlight-train`` and ``mmlight-test`` share: the edited config with its
+    ``work_dir`` resolved and ``--unsafe-load`` applied; also whether unsafe loading is on."""
+    cfg = load_edited_config(args, launcher=args.launcher)
+    apply_work_dir(cfg, args.config, args.work_dir)
+    return cfg, apply_unsafe_load(cfg, args.unsafe_load, prog)
 
 
 def _add_cwd_to_path() -> None:
@@ -101,9 +121,9 @@ def build_runner(cfg: Any) -> Any:
 def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = False) -> None:
     """Fail fast (exit 2) on a missing, unreadable or unsafe checkpoint, before anything is built.
 
-    The file is read with a ``weights_only`` load restricted to mmlight's allow-list onto the
-    ``meta`` device: no pickled code runs and no tensor data is read, so this is cheap. An
-    object outside the allow-list is refused unless ``unsafe_load`` (``--unsafe-load``).
+    :func:`~mmlight.runner.checkpoint.check_checkpoint_safe` probes the file without running
+    pickled code or reading tensor data, so this is cheap. An object outside the allow-list is
+    refused unless ``unsafe_load`` (``--unsafe-load``).
     """
     if "://" in path:
         return  # remote: let the loader report it
@@ -125,48 +145,25 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
             raise CLIError(f"{flag} {path!r} is corrupt: {error}") from error
         if bad is not None:
             raise CLIError(f"{flag} {path!r} is corrupt: member {bad!r} fails its CRC check")
-    from mmlight.runner.checkpoint import UnsafeCheckpointError, _load_checkpoint
+    from mmlight.runner.checkpoint import NotACheckpointError, check_checkpoint_safe
 
     try:
-        _load_checkpoint(path, map_location="meta", unsafe_load=False)
-    except UnsafeCheckpointError as error:
-        names = _unsafe_globals(path, error)
-        if not names:  # the loader also says "unsafe" of pickles it cannot parse at all
-            raise CLIError(
-                f"{flag} {path!r} is not a readable PyTorch checkpoint (its pickle cannot be "
-                "parsed); it may be truncated or not a checkpoint at all"
-            ) from error
-        if unsafe_load:
-            return  # readable up to the first unsafe global; the user vouched for the rest
+        names = check_checkpoint_safe(path)
+    except Exception as error:
+        if isinstance(error, NotACheckpointError) and error.reason:
+            detail = error.reason
+        else:
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CLIError(
+            f"{flag} {path!r} is not a readable PyTorch checkpoint ({detail}); it may be "
+            "truncated or not a checkpoint at all"
+        ) from error
+    if names and not unsafe_load:
         raise CLIError(
             f"{flag} {path!r} is refused: its pickle references {', '.join(names)}, "
             "outside mmlight's allow-list of safe types, and loading it could run arbitrary "
             "code. If you trust this file, pass --unsafe-load."
-        ) from error
-    except Exception as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CLIError(
-            f"{flag} {path!r} is not a readable PyTorch checkpoint ({first}); it may be "
-            "truncated or not a checkpoint at all"
-        ) from error
-
-
-def _unsafe_globals(path: str, error: BaseException) -> list[str]:
-    """Every global outside the allow-list (a static scan of a zip checkpoint), else the one
-    the refused load stopped at; empty when the pickle names none."""
-    import torch
-
-    from mmlight.runner.safe_checkpoint import checkpoint_safe_globals
-
-    try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            names = sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
-    except Exception:  # legacy (non-zip) format or an unreadable pickle: use the load's answer
-        names = []
-    if names:
-        return names
-    found = re.search(r"references ([\w.]+), which", str(error))
-    return [found.group(1)] if found else []
+        )
 
 
 def apply_unsafe_load(cfg: Any, flag: bool, prog: str) -> bool:

@@ -7,7 +7,6 @@ predictions (``.pkl`` as OpenMMLab does, or ``.json``/``.pt``, which load withou
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -21,8 +20,7 @@ OUT_EXTENSIONS = (".pkl", ".json", ".pt")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmlight.cli.train import LAUNCHERS
-    from mmlight.config import DictAction
+    from mmlight.cli import flags
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Test a checkpoint with an MMEngine-style config (tools/test.py)."
@@ -42,38 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
         "'visualization' entry in default_hooks)",
     )
     parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
-    parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction,
-        help="override config settings, KEY=VALUE (xxx=yyy), e.g. test_dataloader.batch_size=4",
-    )
-    parser.add_argument(
-        "--unsafe-load", action="store_true",
-        help="load checkpoints with full pickle (may run arbitrary code): only for files you "
-        "trust that hold objects outside mmlight's allow-list",
-    )
-    parser.add_argument("--launcher", choices=LAUNCHERS, default="none", help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    flags.add_cfg_options(parser, example="test_dataloader.batch_size=4")
+    flags.add_unsafe_load(parser)
+    flags.add_launch_flags(parser)
+    flags.add_debug(parser)
     return parser
 
 
 def prepare_config(args: argparse.Namespace) -> Any:
     from mmlight.cli.outputs import check_output_path
-    from mmlight.cli.resolve import (
-        apply_unsafe_load,
-        apply_work_dir,
-        check_checkpoint,
-        load_config,
-    )
+    from mmlight.cli.resolve import check_checkpoint, prepare_script_config
 
     if args.out is not None:
         check_output_path(args.out, "--out", OUT_EXTENSIONS)
-    cfg = load_config(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    apply_work_dir(cfg, args.config, args.work_dir)
-    unsafe = apply_unsafe_load(cfg, args.unsafe_load, PROG)
+    cfg, unsafe = prepare_script_config(args, PROG)
     check_checkpoint(args.checkpoint, unsafe_load=unsafe)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
@@ -110,10 +90,11 @@ def _add_dump_metric(runner: Any, out: str) -> None:
 
 
 def _body(argv: list[str], phase: Phase) -> None:
-    args = build_parser().parse_args(argv)
-    if "LOCAL_RANK" not in os.environ:
-        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    from mmlight.cli.flags import export_local_rank
     from mmlight.cli.resolve import build_runner
+
+    args = build_parser().parse_args(argv)
+    export_local_rank(args)
 
     cfg = prepare_config(args)
     for stage_key in ("test_dataloader", "test_cfg", "test_evaluator"):

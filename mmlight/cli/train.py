@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,11 +17,10 @@ from mmlight.cli.errors import CLIError, Phase, run_guarded
 __all__ = ["build_parser", "main", "prepare_config"]
 
 PROG = "mmlight-train"
-LAUNCHERS = ("none", "pytorch", "slurm", "mpi")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmlight.config import DictAction
+    from mmlight.cli import flags
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Train a model from an MMEngine-style config (tools/train.py)."
@@ -40,32 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", nargs="?", type=str, const="auto",
         help="resume from this checkpoint; without a path, from the latest one in work_dir",
     )
-    parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction,
-        help="override config settings, KEY=VALUE (xxx=yyy), e.g. optim_wrapper.optimizer.lr=0.1; "
-        "lists as key=[a,b] or key=a,b, tuples as key=(a,b); no spaces inside a value",
-    )
-    parser.add_argument(
-        "--unsafe-load", action="store_true",
-        help="load checkpoints with full pickle (may run arbitrary code): only for files you "
-        "trust that hold objects outside mmlight's allow-list",
-    )
-    parser.add_argument("--launcher", choices=LAUNCHERS, default="none", help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    flags.add_cfg_options(parser, example="optim_wrapper.optimizer.lr=0.1")
+    flags.add_unsafe_load(parser)
+    flags.add_launch_flags(parser)
+    flags.add_debug(parser)
     return parser
 
 
 def prepare_config(args: argparse.Namespace) -> Any:
     """The config ``tools/train.py`` would hand to the Runner."""
-    from mmlight.cli.resolve import apply_unsafe_load, apply_work_dir, load_config
+    from mmlight.cli.resolve import prepare_script_config
 
-    cfg = load_config(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    apply_work_dir(cfg, args.config, args.work_dir)
-    unsafe = apply_unsafe_load(cfg, args.unsafe_load, PROG)
+    cfg, unsafe = prepare_script_config(args, PROG)
     if args.amp:
         _enable_amp(cfg)
     if args.auto_scale_lr:
@@ -112,10 +96,11 @@ def _enable_amp(cfg: Any) -> None:
 
 
 def _body(argv: list[str], phase: Phase) -> None:
-    args = build_parser().parse_args(argv)
-    if "LOCAL_RANK" not in os.environ:
-        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    from mmlight.cli.flags import export_local_rank
     from mmlight.cli.resolve import build_runner
+
+    args = build_parser().parse_args(argv)
+    export_local_rank(args)
 
     runner = build_runner(prepare_config(args))
     phase.running()

@@ -4,6 +4,8 @@ A path without ``://`` is local and handled with ``os`` (no fsspec import, mmeng
 backend semantics). Anything else (``memory://``, ``s3://``, ``gs://``, ``file://`` ...) goes
 to the fsspec filesystem its protocol names; ``backend_args`` become that filesystem's
 storage options (a ``backend`` key, mmengine's backend selector, is ignored: the URL decides).
+
+The public names are listed once, in ``mmlight/fileio/__init__.py``.
 """
 
 from __future__ import annotations
@@ -16,24 +18,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-__all__ = [
-    "exists",
-    "get",
-    "get_local_path",
-    "get_text",
-    "is_local",
-    "isdir",
-    "isfile",
-    "join_path",
-    "list_dir_or_file",
-    "makedirs",
-    "put",
-    "put_text",
-    "remove",
-    "rmtree",
-    "url_to_fs",
-]
 
 PathLike = str | Path
 

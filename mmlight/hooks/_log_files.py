@@ -113,21 +113,6 @@ def _is_tensor(value: Any) -> bool:
     return torch is not None and isinstance(value, torch.Tensor)
 
 
-def _json_default(value: Any) -> Any:
-    """Turn what ``json`` cannot encode (numpy, tensors, sets) into plain values."""
-    import numpy as np
-
-    if isinstance(value, (set, frozenset, range)):
-        return list(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if _is_tensor(value):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} cannot be written to a JSON log: {value!r}")
-
-
 def json_friendly(value: Any) -> Any:
     """A JSON-ready copy of ``value``; anything that is not data (objects) becomes None."""
     import numpy as np
@@ -147,4 +132,6 @@ def json_friendly(value: Any) -> Any:
 
 def dump_json(obj: Any, url: str) -> None:
     """Write ``obj`` as one JSON document to a local path or URL (replacing it)."""
-    write_bytes(url, json.dumps(obj, default=_json_default).encode("utf-8"))
+    from mmlight.visualization.vis_backend import to_json_value  # the scalar logs' encoding
+
+    write_bytes(url, json.dumps(obj, default=to_json_value).encode("utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "HookArgumentError",
@@ -18,6 +19,7 @@ __all__ = [
     "RunnerAttributeTypeError",
     "UnknownPriorityError",
     "did_you_mean",
+    "positive_int",
 ]
 
 
@@ -49,6 +51,17 @@ class RunnerAttributeError(AttributeError, AssertionError):
 
 class RunnerAttributeTypeError(TypeError, AssertionError):
     """A runner attribute a hook reads has the wrong type (mmengine asserts or raises TypeError)."""
+
+
+def positive_int(owner: str, name: str, value: Any) -> int:
+    """``value`` when it is an int above 0 (not a bool); else the error naming ``owner.name``."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise HookArgumentTypeError(
+            f"{owner}: {name} must be a positive int, but got {type(value).__name__}: {value!r}"
+        )
+    if value <= 0:
+        raise HookArgumentError(f"{owner}: {name} must be a positive int, but got {value}")
+    return value
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -24,23 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from mmlight.hooks import _log_files
-from mmlight.hooks.errors import HookArgumentError, HookArgumentTypeError
+from mmlight.hooks.errors import HookArgumentError, HookArgumentTypeError, positive_int
 from mmlight.hooks.hook import DATA_BATCH, Hook
 from mmlight.registry import HOOKS
 
 __all__ = ["LoggerHook"]
 
 SUFFIX_TYPE = Sequence[str] | str
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise HookArgumentTypeError(
-            f"LoggerHook: {name} must be a positive int, but got {type(value).__name__}: {value!r}"
-        )
-    if value <= 0:
-        raise HookArgumentError(f"LoggerHook: {name} must be a positive int, but got {value}")
-    return value
 
 
 def _boolean(name: str, value: Any) -> bool:
@@ -107,9 +97,9 @@ class LoggerHook(Hook):
         log_metric_by_epoch: bool = True,
         backend_args: dict | None = None,
     ) -> None:
-        self.interval = _positive_int("interval", interval)
+        self.interval = positive_int("LoggerHook", "interval", interval)
         self.ignore_last = _boolean("ignore_last", ignore_last)
-        self.interval_exp_name = _positive_int("interval_exp_name", interval_exp_name)
+        self.interval_exp_name = positive_int("LoggerHook", "interval_exp_name", interval_exp_name)
         if out_dir is not None and not isinstance(out_dir, (str, Path)):
             raise HookArgumentTypeError(
                 "LoggerHook: out_dir must be a str or pathlib.Path, but got "

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mmlight.hooks._vis_images import iter_samples
+from mmlight.hooks.errors import positive_int
 from mmlight.hooks.hook import DATA_BATCH, Hook
 from mmlight.registry import HOOKS
 
@@ -28,11 +29,7 @@ class NaiveVisualizationHook(Hook):
     priority = "NORMAL"
 
     def __init__(self, interval: int = 1, draw_gt: bool = True, draw_pred: bool = True) -> None:
-        if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
-            raise ValueError(
-                f"NaiveVisualizationHook: interval must be a positive int, but got {interval!r}"
-            )
-        self._interval = interval
+        self._interval = positive_int("NaiveVisualizationHook", "interval", interval)
         self.draw_gt = draw_gt
         self.draw_pred = draw_pred
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mmlight.hooks._vis_images import iter_samples
+from mmlight.hooks.errors import positive_int
 from mmlight.hooks.hook import DATA_BATCH, Hook
 from mmlight.registry import HOOKS
 
@@ -45,12 +46,8 @@ class VisualizationHook(Hook):
         test_out_dir: str | None = None,
         backend_args: dict | None = None,
     ) -> None:
-        if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
-            raise ValueError(
-                f"VisualizationHook: interval must be a positive int, but got {interval!r}"
-            )
         self.draw = draw
-        self.interval = interval
+        self.interval = positive_int("VisualizationHook", "interval", interval)
         self.show = show
         self.wait_time = wait_time
         self.test_out_dir = test_out_dir
@@ -64,14 +61,11 @@ class VisualizationHook(Hook):
         data_batch: DATA_BATCH = None,
         outputs: Sequence | None = None,
     ) -> None:
-        if not self.draw or not self.every_n_inner_iters(batch_idx, self.interval):
+        if not self._records(batch_idx):
             return
         step = int(getattr(runner, "iter", 0)) + batch_idx
         for name, image, prediction in iter_samples(data_batch, outputs, "val", batch_idx):
-            runner.visualizer.add_datasample(
-                f"val_{name}", image, data_sample=prediction, show=self.show,
-                wait_time=int(self.wait_time), step=step,
-            )  # fmt: skip
+            self._add(runner.visualizer, f"val_{name}", image, prediction, step)
             break  # one sample per recorded batch, as the task libraries do
 
     def before_test(self, runner: Any) -> None:
@@ -84,17 +78,23 @@ class VisualizationHook(Hook):
         data_batch: DATA_BATCH = None,
         outputs: Sequence | None = None,
     ) -> None:
-        if not self.draw or not self.every_n_inner_iters(batch_idx, self.interval):
+        if not self._records(batch_idx):
             return
         visualizer = runner.visualizer
         for name, image, prediction in iter_samples(data_batch, outputs, "test", batch_idx):
             self._test_index += 1
-            visualizer.add_datasample(
-                f"test_{name}", image, data_sample=prediction, show=self.show,
-                wait_time=int(self.wait_time), step=self._test_index,
-            )  # fmt: skip
+            self._add(visualizer, f"test_{name}", image, prediction, self._test_index)
             if self.test_out_dir is not None:
                 self._write(runner, name, visualizer, image)
+
+    def _records(self, batch_idx: int) -> bool:
+        return bool(self.draw) and self.every_n_inner_iters(batch_idx, self.interval)
+
+    def _add(self, visualizer: Any, name: str, image: Any, prediction: Any, step: int) -> None:
+        visualizer.add_datasample(
+            name, image, data_sample=prediction, show=self.show,
+            wait_time=int(self.wait_time), step=step,
+        )  # fmt: skip
 
     def _write(self, runner: Any, name: str, visualizer: Any, image: Any) -> None:
         from mmlight.visualization._png import write_png

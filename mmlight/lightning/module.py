@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 import lightning.pytorch as pl
@@ -98,3 +99,10 @@ class MMLightningModule(pl.LightningModule):
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self._runner.test_loop.run_iter(batch_idx, batch)
+
+
+# Lightning inspects ``training_step``'s signature on every batch (does it take batch_idx?);
+# a precomputed signature spares it re-deriving one from the code object each time.
+MMLightningModule.training_step.__signature__ = inspect.signature(  # type: ignore[attr-defined]
+    MMLightningModule.training_step
+)

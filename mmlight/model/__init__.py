@@ -3,7 +3,8 @@
 Mirrors ``mmengine.model``. Importing this package registers the initializers in
 ``WEIGHT_INITIALIZERS`` and the preprocessors in ``MODELS`` (the root registries list this
 package in their ``locations``), and the averaged models (EMA, SWA) in ``MODELS``. Wrappers
-beyond torch's DDP/DataParallel and test-time augmentation are not here yet.
+beyond torch's DDP/DataParallel are not here yet; ``BaseTTAModel`` (test-time augmentation)
+is registered in ``MODELS``.
 """
 
 from .averaged_model import (
@@ -14,6 +15,7 @@ from .averaged_model import (
 )
 from .base_model import BaseDataPreprocessor, BaseModel, ImgDataPreprocessor
 from .base_module import BaseModule, ModuleDict, ModuleList, Sequential
+from .test_time_aug import BaseTTAModel
 from .utils import (
     convert_sync_batchnorm,
     detect_anomalous_params,
@@ -50,6 +52,7 @@ __all__ = [
     "BaseInit",
     "BaseModel",
     "BaseModule",
+    "BaseTTAModel",
     "Caffe2XavierInit",
     "ConstantInit",
     "ExponentialMovingAverage",

@@ -36,6 +36,7 @@ __all__ = [
     "NotACheckpointError",
     "UnsafeCheckpointError",
     "UnsupportedCheckpointSchemeError",
+    "check_checkpoint_safe",
     "find_latest_checkpoint",
     "get_state_dict",
     "load_checkpoint",
@@ -55,7 +56,12 @@ class CheckpointNotFoundError(FileNotFoundError):
 
 
 class NotACheckpointError(ValueError):
-    """The file exists but is not a readable torch checkpoint (truncated, text, ...)."""
+    """The file exists but is not a readable torch checkpoint (truncated, text, ...).
+
+    ``reason`` is what went wrong, without the file name (for callers that word their own).
+    """
+
+    reason: str = ""
 
 
 class UnsupportedCheckpointSchemeError(ValueError):
@@ -63,7 +69,12 @@ class UnsupportedCheckpointSchemeError(ValueError):
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
-    """The checkpoint's pickle references a global outside the allow-list."""
+    """The checkpoint's pickle references a global outside the allow-list.
+
+    ``offending`` names the first such global the load met.
+    """
+
+    offending: str | None = None
 
 
 class CheckpointStateDictError(RuntimeError):
@@ -97,25 +108,59 @@ def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load
         with torch.serialization.safe_globals(checkpoint_safe_globals()):
             return torch.load(stream, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        found = re.search(r"GLOBAL ([\w.]+)", str(error))
-        if found is None and "weights_only" not in str(error).replace(" ", "_").lower():
-            raise NotACheckpointError(
-                f"{filename} is not a readable checkpoint ({error}); is it truncated or not a "
-                "file written by torch.save?"
-            ) from error
-        offending = found.group(1) if found else "an object outside the allow-list"
-        raise UnsafeCheckpointError(
+        offending = _refused_object(str(error))
+        if offending is None:
+            reason = f"its pickle cannot be parsed: {_unpickler_detail(str(error))}"
+            raise _not_a_checkpoint(filename, reason) from error
+        refused = UnsafeCheckpointError(
             f"refusing to load {filename}: its pickle references {offending}, which is not "
             "allowed in a weights_only load (loading it could run arbitrary code). If you "
             "trust this file, load it with unsafe_load=True (command line: --unsafe-load); "
             "or, to allow a harmless class, add it with "
             "torch.serialization.add_safe_globals([...])."
-        ) from error
+        )
+        refused.offending = offending
+        raise refused from error
     except (RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
-        raise NotACheckpointError(
-            f"{filename} is not a readable checkpoint ({type(error).__name__}: "
-            f"{str(error)[:200]}); is it truncated or not a file written by torch.save?"
-        ) from error
+        reason = f"{type(error).__name__}: {str(error)[:200]}"
+        raise _not_a_checkpoint(filename, reason) from error
+
+
+def _not_a_checkpoint(filename: str, reason: str) -> NotACheckpointError:
+    error = NotACheckpointError(
+        f"{filename} is not a readable checkpoint ({reason}); is it truncated or not a file "
+        "written by torch.save?"
+    )
+    error.reason = reason
+    return error
+
+
+# What torch's weights_only unpickler says when it meets an object it will not create; every
+# other UnpicklingError it raises (unknown opcodes, bad stack) means the bytes are no pickle.
+_REFUSAL_PATTERNS = (
+    re.compile(r"GLOBAL ([\w.]+)"),
+    re.compile(r"(?:Can only create new object|Can only build)[^<]*but got <class '([\w.]+)'>"),
+    re.compile(r"reduce for unrecognized function (.+?)(?: which belongs|$)", re.MULTILINE),
+    re.compile(r"``([\w.]+)`` must be imported to load"),
+)
+
+
+def _refused_object(message: str) -> str | None:
+    """The global a weights_only load refused, or None when the pickle itself is broken."""
+    for pattern in _REFUSAL_PATTERNS:
+        found = pattern.search(message)
+        if found:
+            return found.group(1).strip()
+    return None
+
+
+def _unpickler_detail(message: str) -> str:
+    """The unpickler's own reason, without torch's advice to retry with weights_only=False
+    (wrong advice for a file that is not a pickle at all)."""
+    _, marker, rest = message.partition("WeightsUnpickler error:")
+    detail = rest.split("Check the documentation")[0] if marker else message
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    return lines[0] if lines else "no reason given"
 
 
 def _load_checkpoint(
@@ -125,6 +170,12 @@ def _load_checkpoint(
     unsafe_load: bool = False,
 ) -> Any:
     """Read a checkpoint file (never unpickling code unless ``unsafe_load``)."""
+    name = _checked_source(filename)
+    return _read(name, map_location, unsafe_load)
+
+
+def _checked_source(filename: str | Path) -> str:
+    """``filename`` as a string, once it is known to name a file mmlight can read."""
     name = str(filename)
     if name.startswith(_UNSUPPORTED_SCHEMES):
         raise UnsupportedCheckpointSchemeError(
@@ -138,7 +189,40 @@ def _load_checkpoint(
             raise CheckpointNotFoundError(f"checkpoint {name} does not exist")
         if not isfile(name):
             raise CheckpointNotFoundError(f"checkpoint {name} is a directory, not a file")
-    return _read(name, map_location, unsafe_load)
+    return name
+
+
+def check_checkpoint_safe(filename: str | Path) -> list[str]:
+    """The globals in ``filename``'s pickle that mmlight's allow-list refuses (empty: safe).
+
+    Lets a caller decide before loading, e.g. a CLI that wants ``--unsafe-load`` spelled out.
+    Nothing is unpickled that the allow-list refuses and no tensor data is read (the probe
+    loads onto the ``meta`` device). A zip checkpoint is also scanned statically, so every
+    offending global is listed, not just the first one the probe met. Raises
+    :class:`CheckpointNotFoundError` or :class:`NotACheckpointError` for a file that is not
+    there or not a checkpoint.
+    """
+    name = _checked_source(filename)
+    try:
+        _read(name, "meta", unsafe_load=False)
+    except UnsafeCheckpointError as error:
+        return _scan_globals(name) or [error.offending or "an object outside the allow-list"]
+    return []
+
+
+def _scan_globals(filename: str) -> list[str]:
+    """Every refused global a static scan of a zip checkpoint finds; [] for the legacy format."""
+    try:
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            if is_local(filename):
+                found = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+            else:
+                fs, path = url_to_fs(filename)
+                with fs.open(path, "rb") as stream:
+                    found = torch.serialization.get_unsafe_globals_in_checkpoint(stream)
+    except Exception:  # legacy (non-zip) format or an unreadable archive: the probe's answer
+        return []
+    return sorted(found)
 
 
 def _unwrap(module: nn.Module) -> nn.Module:

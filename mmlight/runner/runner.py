@@ -21,7 +21,6 @@ from torch import nn
 
 from mmlight.registry import (
     EVALUATOR,
-    HOOKS,
     LOG_PROCESSORS,
     LOOPS,
     MODELS,
@@ -30,6 +29,7 @@ from mmlight.registry import (
     DefaultScope,
     config_key_path,
 )
+from mmlight.runner.hook_registry import HookRegistryMixin
 
 __all__ = ["Runner", "set_random_seed"]
 
@@ -76,7 +76,7 @@ def _check_stage_args(stage: str, values: dict[str, Any]) -> None:
 
 
 @RUNNERS.register_module()
-class Runner:
+class Runner(HookRegistryMixin):
     """Build a model, data, optimizers and hooks from config pieces and run them."""
 
     cfg: Any
@@ -186,6 +186,9 @@ class Runner:
         self._load_from = load_from
         self._resume = resume
         self._has_loaded = False
+        # Set by resume (the checkpoint's random state) and applied by resume_position.
+        self._pending_rng_state: dict | None = None
+        self._pending_rng: tuple[str, Any, bool] | None = None
 
         if isinstance(model, dict) and data_preprocessor is not None:
             model.setdefault("data_preprocessor", data_preprocessor)
@@ -441,108 +444,6 @@ class Runner:
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f"{self._timestamp}.py"
         self.cfg.dump(join_work_path(self._work_dir, name))
 
-    # ------------------------------------------------------------------ hooks
-    @property
-    def hooks(self) -> list[Any]:
-        return self._hooks
-
-    def register_hook(self, hook: Any, priority: int | str | None = None) -> None:
-        from mmlight.hooks import Hook
-        from mmlight.hooks.priority import get_priority
-
-        if isinstance(hook, Mapping):
-            cfg = dict(hook)
-            if "priority" in cfg:
-                hook_priority = cfg.pop("priority")
-                priority = hook_priority if priority is None else priority
-            hook_obj = HOOKS.build(cfg)
-        else:
-            hook_obj = hook
-        if not isinstance(hook_obj, Hook):
-            hook_obj = _wrap_lightning_callback(hook_obj)
-        if priority is not None:
-            hook_obj.priority = priority
-        value = get_priority(hook_obj.priority)
-        # Stable insert: after the last hook with priority <= value (ties keep registration order).
-        position = len(self._hooks)
-        while position > 0 and get_priority(self._hooks[position - 1].priority) > value:
-            position -= 1
-        self._hooks.insert(position, hook_obj)
-
-    def register_default_hooks(self, hooks: dict | None = None) -> None:
-        defaults: dict[str, Any] = dict(
-            runtime_info=dict(type="RuntimeInfoHook"),
-            timer=dict(type="IterTimerHook"),
-            sampler_seed=dict(type="DistSamplerSeedHook"),
-            logger=dict(type="LoggerHook"),
-            param_scheduler=dict(type="ParamSchedulerHook"),
-            checkpoint=dict(type="CheckpointHook", interval=1),
-        )
-        if hooks is not None:
-            for name, hook in hooks.items():
-                if name in defaults and hook is None:
-                    defaults.pop(name)
-                else:
-                    defaults[name] = hook
-        for name, hook in defaults.items():
-            if hook is None:
-                continue
-            with config_key_path(f"default_hooks.{name}"):
-                self.register_hook(hook)
-
-    def register_custom_hooks(self, hooks: list) -> None:
-        for index, hook in enumerate(hooks):
-            with config_key_path(f"custom_hooks[{index}]"):
-                self.register_hook(hook)
-
-    def register_hooks(
-        self, default_hooks: dict | None = None, custom_hooks: list | None = None
-    ) -> None:
-        self.register_default_hooks(default_hooks)
-        if custom_hooks is not None:
-            self.register_custom_hooks(custom_hooks)
-
-    def call_hook(self, fn_name: str, **kwargs: Any) -> None:
-        """Call ``fn_name`` on every hook in priority order.
-
-        Hooks that inherit the base class's empty method are skipped (per-iteration mount
-        points run thousands of times). An exception keeps its type (user code may catch it)
-        and gains a note naming the hook class and the mount point.
-        """
-        for hook in self._hooks_overriding(fn_name):
-            try:
-                getattr(hook, fn_name)(self, **kwargs)
-            except Exception as error:
-                note = f"raised by {type(hook).__name__}.{fn_name} (a hook of the Runner)"
-                if hasattr(error, "add_note") and note not in getattr(error, "__notes__", ()):
-                    error.add_note(note)
-                raise
-
-    def _hooks_overriding(self, fn_name: str) -> list[Any]:
-        key = tuple(map(id, self._hooks))
-        plan: tuple[tuple[int, ...], dict[str, list[Any]]] | None = getattr(
-            self, "_hook_plan", None
-        )
-        if plan is None or plan[0] != key:
-            plan = (key, {})
-            self._hook_plan = plan
-        hooks = plan[1].get(fn_name)
-        if hooks is None:
-            from mmlight.hooks import Hook
-
-            # Hook's epoch and iteration methods forward to _before_epoch, _after_iter, ...
-            names = [fn_name]
-            for kind in ("epoch", "iter"):
-                if fn_name.endswith(f"_{kind}"):
-                    names.append(f"_{fn_name.split('_', 1)[0]}_{kind}")
-            hooks = [hook for hook in self._hooks if any(
-                name in vars(hook)
-                or getattr(type(hook), name, None) is not getattr(Hook, name, None)
-                for name in names
-            )]
-            plan[1][fn_name] = hooks
-        return hooks
-
     # ------------------------------------------------------------------ properties
     @property
     def experiment_name(self) -> str:
@@ -723,9 +624,10 @@ class Runner:
     def _fit(self) -> nn.Module:
         from mmlight.lightning.trainer_factory import build_trainer
         from mmlight.runner.batch_source import EndlessTokens, EpochTokens
+        from mmlight.runner.resume_position import position_resumed_loop
 
         loop = self.train_loop
-        self._position_resumed_loop(loop)
+        position_resumed_loop(self, loop)
         trainer = build_trainer(self, "fit")
         iter_based = isinstance(loop, _loops().IterBasedTrainLoop)
         tokens = EndlessTokens(loop.batch_source) if iter_based else EpochTokens(loop.batch_source)
@@ -733,63 +635,12 @@ class Runner:
         trainer.fit(self._lightning_module(), train_dataloaders=tokens, val_dataloaders=val_loaders)
         return self.model
 
-    def _position_resumed_loop(self, loop: Any) -> None:
-        """Continue a resumed run exactly where the checkpoint was taken.
-
-        The data source skips the batches already trained, and the random state saved with the
-        checkpoint is restored at the matching moment: the first resumed batch (mid-epoch or
-        iteration-based) or the start of training (at an epoch boundary). If validation ran
-        right after the checkpoint was saved, its ``DataLoader`` base-seed draw is replayed.
-        """
-        state = getattr(self, "_pending_rng_state", None)
-        self._pending_rng_state = None
-        self._pending_rng: tuple[str, Any, bool] | None = None
-        if loop.iter == 0 and loop.epoch == 0:
-            return
-        loops = _loops()
-        if isinstance(loop, loops.IterBasedTrainLoop):
-            loop.batch_source.resume_at(loop.iter)
-            loop._decide_current_val_interval(loop.iter)
-            point = "first_batch"
-        else:
-            position = loop.iter - loop.epoch * len(loop.dataloader)
-            if position == len(loop.dataloader):
-                # Saved by iteration at an epoch's last batch: finish that epoch first.
-                if state is not None:
-                    from mmlight.runner.rng_state import restore_rng_state
-
-                    restore_rng_state(state)
-                self.call_hook("after_train_epoch")
-                loop._epoch += 1
-                position, state = 0, None
-                loop._decide_current_val_interval(loop.epoch)
-                self._replay_validation_draw(loop)
-            loop._decide_current_val_interval(loop.epoch)
-            loop.batch_source.resume_at(position)
-            loop._batch_offset = position
-            point = "first_batch" if position else "train_start"
-        if state is not None:
-            replay = point == "train_start" or isinstance(loop, loops.IterBasedTrainLoop)
-            self._pending_rng = (point, state, replay)
-
     def _restore_pending_rng(self, point: str) -> None:
-        pending = getattr(self, "_pending_rng", None)
-        if pending is None or pending[0] != point:
-            return
-        self._pending_rng = None
-        from mmlight.runner.rng_state import restore_rng_state
+        """Apply a resumed checkpoint's random state if ``point`` is the moment for it."""
+        if self._pending_rng is not None:
+            from mmlight.runner.resume_position import restore_pending_rng
 
-        restore_rng_state(pending[1])
-        if pending[2]:
-            self._replay_validation_draw(self.train_loop)
-
-    def _replay_validation_draw(self, loop: Any) -> None:
-        """The draw ``iter(val_dataloader)`` made after the checkpoint in the original run."""
-        if not loop.should_validate():
-            return
-        generator = getattr(self.val_loop.dataloader, "generator", None)
-        if generator is None:
-            torch.empty((), dtype=torch.int64).random_()
+            restore_pending_rng(self, point)
 
     def _evaluate(self, stage: str) -> dict:
         from mmlight.lightning.trainer_factory import build_trainer
@@ -873,20 +724,6 @@ class Runner:
             by_epoch=by_epoch,
             backend_args=backend_args,
         )
-
-
-def _wrap_lightning_callback(obj: Any) -> Any:
-    """A native ``lightning.pytorch.Callback`` joins the hooks through an adapter hook."""
-    import lightning.pytorch as pl
-
-    if not isinstance(obj, pl.Callback):
-        raise TypeError(
-            "a hook must be an mmlight Hook, a lightning.pytorch.Callback or a config dict, "
-            f"got {type(obj).__name__}"
-        )
-    from mmlight.lightning.callback_hook import CallbackHook
-
-    return CallbackHook(obj)
 
 
 def _loops() -> Any:

@@ -10,7 +10,10 @@ Additions:
   an ``unsafe_load`` attribute set, as the CLI's ``--unsafe-load`` does);
 * the message hub, meta and everything else are written in a form that a plain
   ``torch.load(weights_only=True)`` reads; runtime info or meta values that have no such form
-  are left out with a warning instead of failing the save.
+  are left out with a warning instead of failing the save;
+* under FSDP (Lightning's strategy wraps the LightningModule, so ``runner.model`` holds only
+  this rank's flat shard) every rank takes part in gathering the full, unsharded state dict,
+  keyed like the plain model, and rank 0 writes it.
 """
 
 from __future__ import annotations
@@ -239,6 +242,9 @@ def save_runner_checkpoint(
     elif not isinstance(meta, dict):
         raise TypeError(f"meta should be a dict or None, but got {type(meta)}")
     rng_states = all_gather_object(capture_rng_state())
+    fsdp_root = _fsdp_root(runner)
+    # A collective: every rank gathers, rank 0 keeps the result.
+    full_state = None if fsdp_root is None else _full_fsdp_state_dict(fsdp_root, runner.model)
     if not is_main_process():
         return
 
@@ -275,10 +281,11 @@ def save_runner_checkpoint(
     if runner._train_loop is not None and hasattr(runner.train_dataloader.dataset, "metainfo"):
         meta.update(dataset_meta=runner.train_dataloader.dataset.metainfo)
 
-    model = _unwrap(runner.model)
+    if full_state is None:
+        full_state = weights_to_cpu(_unwrap(runner.model).state_dict())
     checkpoint: dict[str, Any] = {
         "meta": meta,
-        "state_dict": weights_to_cpu(model.state_dict()),
+        "state_dict": full_state,
         "message_hub": _to_cpu(runner.message_hub.state_dict()),
     }
     if save_optimizer:
@@ -290,6 +297,13 @@ def save_runner_checkpoint(
                 f"but got {runner.optim_wrapper}"
             )
         checkpoint["optimizer"] = _to_cpu(runner.optim_wrapper.state_dict())
+        if fsdp_root is not None:
+            runner.logger.warning(
+                "under FSDP the checkpoint's 'optimizer' entry holds rank 0's shard of the "
+                "optimizer state only; resuming restores weights, counters and schedulers but "
+                "not stateful optimizers (momentum, Adam moments). Pass save_optimizer=False to "
+                "CheckpointHook to leave it out"
+            )
 
     if save_param_scheduler and runner.param_schedulers is None:
         runner.logger.warning(
@@ -316,6 +330,54 @@ def save_runner_checkpoint(
     sync = getattr(runner.logger, "sync_log_files", None)
     if sync is not None:
         sync(strict=False)
+
+
+def _fsdp_root(runner: Any) -> Any:
+    """The FSDP module Lightning's strategy wrapped the LightningModule in, or None."""
+    trainer = getattr(runner, "_trainer", None)
+    wrapped = getattr(getattr(trainer, "strategy", None), "model", None)
+    if wrapped is None or not torch.distributed.is_available():
+        return None
+    from torch.distributed.fsdp import FullyShardedDataParallel
+
+    return wrapped if isinstance(wrapped, FullyShardedDataParallel) else None
+
+
+# Name segments FSDP and activation checkpointing insert; full state dicts leave them out.
+_WRAPPER_SEGMENTS = ("_fsdp_wrapped_module.", "_checkpoint_wrapped_module.")
+
+
+def _full_fsdp_state_dict(root: Any, model: torch.nn.Module) -> OrderedDict[str, Any]:
+    """``model``'s unsharded weights, keyed as ``model.state_dict()`` keys them unwrapped.
+
+    Every rank must call. On CUDA only rank 0 receives the tensors, moved to the CPU as they
+    are gathered (so the full model never sits on one GPU); on a CPU process group every rank
+    gathers in place: torch's CPU-offload path for the full state dict crashes without a GPU.
+    """
+    import warnings
+
+    from torch.distributed.fsdp import FullStateDictConfig, StateDictType
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    prefix = ""
+    for name, module in root.named_modules():
+        if module is model:
+            for segment in _WRAPPER_SEGMENTS:
+                name = name.replace(segment, "")
+            prefix = f"{name}." if name else ""
+            break
+    on_gpu = getattr(root, "compute_device", torch.device("cpu")).type != "cpu"
+    config = FullStateDictConfig(offload_to_cpu=on_gpu, rank0_only=on_gpu)
+    with warnings.catch_warnings():
+        # torch marks FSDP.state_dict_type deprecated; it is what Lightning's FSDP uses.
+        warnings.simplefilter("ignore", FutureWarning)
+        with FSDP.state_dict_type(root, StateDictType.FULL_STATE_DICT, config):
+            state = root.state_dict()
+    return weights_to_cpu(
+        OrderedDict(
+            (key[len(prefix):], value) for key, value in state.items() if key.startswith(prefix)
+        )
+    )
 
 
 def _make_lenient_parts_safe(checkpoint: dict, drop: Callable[[str, Any], bool]) -> None:

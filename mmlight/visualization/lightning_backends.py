@@ -23,7 +23,7 @@ from mmlight.visualization.errors import (
     VisualizationArgumentError,
     VisualizationTypeError,
 )
-from mmlight.visualization.vis_backend import BaseVisBackend, force_init_env
+from mmlight.visualization.vis_backend import BaseVisBackend, check_scalar_dict, force_init_env
 
 __all__ = [
     "CSVVisBackend",
@@ -144,11 +144,7 @@ class LightningLoggerVisBackend(BaseVisBackend):
         file_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(scalar_dict, dict):
-            raise VisualizationTypeError(
-                f"{type(self).__name__}.add_scalars needs a dict of name -> value, but got "
-                f"{type(scalar_dict).__name__}"
-            )
+        check_scalar_dict(self, scalar_dict)
         if "step" in scalar_dict:
             raise VisualizationArgumentError(
                 f"{type(self).__name__}.add_scalars: pass the step as step=..., not as a 'step' "

@@ -21,7 +21,13 @@ from mmlight.registry import VISBACKENDS
 from mmlight.visualization._png import encode_png, write_png
 from mmlight.visualization.errors import VisualizationArgumentError, VisualizationTypeError
 
-__all__ = ["BaseVisBackend", "LocalVisBackend", "force_init_env", "to_json_value"]
+__all__ = [
+    "BaseVisBackend",
+    "LocalVisBackend",
+    "check_scalar_dict",
+    "force_init_env",
+    "to_json_value",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -70,6 +76,15 @@ def _join(base: str, name: str) -> str:
 
 def _scalar_value(value: Any) -> Any:
     return value.item() if _is_tensor(value) else value
+
+
+def check_scalar_dict(backend: BaseVisBackend, scalar_dict: Any) -> None:
+    """``add_scalars`` of every backend takes a dict; say so naming the backend."""
+    if not isinstance(scalar_dict, dict):
+        raise VisualizationTypeError(
+            f"{type(backend).__name__}.add_scalars needs a dict of name -> value, but got "
+            f"{type(scalar_dict).__name__}"
+        )
 
 
 class BaseVisBackend(metaclass=ABCMeta):
@@ -234,11 +249,7 @@ class LocalVisBackend(BaseVisBackend):
         **kwargs: Any,
     ) -> None:
         """Append ``scalar_dict`` plus ``step`` to ``scalars.json`` (and to ``file_path``)."""
-        if not isinstance(scalar_dict, dict):
-            raise VisualizationTypeError(
-                "LocalVisBackend.add_scalars needs a dict of name -> value, but got "
-                f"{type(scalar_dict).__name__}"
-            )
+        check_scalar_dict(self, scalar_dict)
         record = copy.deepcopy(scalar_dict)
         record.setdefault("step", step)
         if file_path is not None:

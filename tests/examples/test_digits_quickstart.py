@@ -32,3 +32,8 @@ def test_quickstart_trains_digits_to_95_percent(tmp_path: Path) -> None:
     ]
     assert (log_dir / f"{log_dir.name}.log").exists()
     assert "Epoch(val) [10]" in (log_dir / f"{log_dir.name}.log").read_text()
+    assert (log_dir / "vis_data" / "scalars.json").exists()
+    # CheckpointHook(interval=1, max_keep_ckpts=2, save_best='auto') from the _base_ runtime.
+    assert sorted(p.name for p in tmp_path.glob("epoch_*.pth")) == ["epoch_10.pth", "epoch_9.pth"]
+    assert len(list(tmp_path.glob("best_digits_accuracy_epoch_*.pth"))) == 1
+    assert (tmp_path / "last_checkpoint").read_text().endswith("epoch_10.pth")

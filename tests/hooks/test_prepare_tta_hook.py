@@ -13,7 +13,7 @@ from mmlight.config import Config
 from mmlight.evaluator import BaseMetric
 from mmlight.hooks import PrepareTTAHook
 from mmlight.hooks.prepare_tta_hook import build_runner_with_tta
-from mmlight.model import BaseModel
+from mmlight.model import BaseModel, BaseTTAModel
 from mmlight.registry import DATASETS, HOOKS, METRICS, MODELS
 
 
@@ -26,31 +26,26 @@ class TTASignModel(BaseModel):
         self.scale = nn.Parameter(torch.ones(()))
 
     def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-        values = torch.stack(inputs)[:, 0] * self.scale
+        values = torch.stack(inputs)[:, 0] * self.scale.detach()
         return [dict(score=float(v), gt=g) for v, g in zip(values, data_samples)]
 
 
 @MODELS.register_module(force=True)
-class TTAMeanModel(nn.Module):
-    """Runs ``module.test_step`` on every augmented view and averages the scores."""
+class TTAMeanModel(BaseTTAModel):
+    """Averages each sample's scores over its augmented views (times ``weight``)."""
 
     def __init__(self, module: nn.Module, weight: float = 1.0) -> None:
-        super().__init__()
-        self.module = module
+        super().__init__(module)
         self.weight = weight
 
-    def test_step(self, data: dict) -> list:
-        views = [
-            self.module.test_step(dict(inputs=list(view), data_samples=data["data_samples"]))
-            for view in zip(*data["inputs"])
-        ]
+    def merge_preds(self, data_samples_list: list) -> list:
         return [
             dict(
-                score=self.weight * sum(v["score"] for v in per) / len(per),
+                score=self.weight * sum(p["score"] for p in per) / len(per),
                 gt=per[0]["gt"],
                 views=len(per),
             )
-            for per in zip(*views)
+            for per in data_samples_list
         ]
 
 
@@ -67,8 +62,10 @@ class TTAToyDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         x = self.points[index]
-        inputs = [x, 3 * x] if self.two_views else x
-        return dict(inputs=inputs, data_samples=int(x[0] > 0))
+        gt = int(x[0] > 0)
+        if self.two_views:
+            return dict(inputs=[x, 3 * x], data_samples=[gt, gt])
+        return dict(inputs=x, data_samples=gt)
 
 
 @METRICS.register_module(force=True)

@@ -62,6 +62,8 @@ def test_registered_with_mmengine_defaults() -> None:
 def test_interval_must_be_positive(cls) -> None:
     with pytest.raises(ValueError, match=rf"{cls.__name__}: interval must be a positive int"):
         cls(interval=0)
+    with pytest.raises(TypeError, match=r"interval must be a positive int, but got str: '5'"):
+        cls(interval="5")
 
 
 def test_nothing_is_drawn_unless_asked(tmp_path: Path) -> None:

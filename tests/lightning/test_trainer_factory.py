@@ -12,9 +12,11 @@ from torch import nn
 
 from mmlight.lightning.trainer_factory import TRAINER_MAPPING, build_trainer_objects
 from mmlight.model import BaseModel
+from mmlight.registry import MODELS
 from mmlight.runner import Runner
 
 
+@MODELS.register_module(name="TrainerFactoryLinear", force=True)
 class Linear(BaseModel):
     def __init__(self) -> None:
         super().__init__()
@@ -67,3 +69,30 @@ def test_mapping_table_names_every_decision() -> None:
                     "DefaultSampler/InfiniteSampler shard by rank", "IterBasedTrainLoop.max_iters",
                     "EpochBasedTrainLoop.max_epochs", "batches fetched inside the iteration"):
         assert concept in TRAINER_MAPPING
+
+
+def test_readme_example_lightning_logger_and_callback_from_plain_config(tmp_path: Any) -> None:
+    from mmlight.config import Config
+
+    cfg = Config(dict(
+        model=dict(type="TrainerFactoryLinear"),
+        work_dir=str(tmp_path / "work"),
+        train_dataloader=dict(
+            dataset=[dict(inputs=torch.tensor([float(i), 1.0]), data_samples=float(i))
+                     for i in range(8)],
+            sampler=dict(type="DefaultSampler", shuffle=False), batch_size=4),
+        train_cfg=dict(by_epoch=True, max_epochs=2),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        default_hooks=dict(logger=None, checkpoint=None),
+        custom_hooks=[dict(type="lightning.pytorch.callbacks.LearningRateMonitor",
+                           logging_interval="step", priority="LOW")],
+        trainer=dict(accelerator="cpu", log_every_n_steps=1, logger=dict(
+            type="lightning.pytorch.loggers.CSVLogger", save_dir=str(tmp_path / "csv"))),
+        experiment_name="readme_example",
+    ))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    (metrics,) = (tmp_path / "csv").rglob("metrics.csv")
+    header, *rows = metrics.read_text().splitlines()
+    assert "lr-SGD" in header.split(",")
+    assert len(rows) == 4  # one per step

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
+
+from tests.parity.conftest import library, toy_metric_class, toy_model_class
 
 mmengine = pytest.importorskip("mmengine")
 
@@ -37,44 +38,11 @@ class ToySet(Dataset):
 
 
 def _library(name: str) -> dict[str, Any]:
-    if name == "mmengine":
-        from mmengine.evaluator import BaseMetric
-        from mmengine.model import BaseModel
-        from mmengine.registry import MODELS
-        from mmengine.runner import Runner, load_checkpoint
-    else:
-        from mmlight.evaluator import BaseMetric
-        from mmlight.model import BaseModel
-        from mmlight.registry import MODELS
-        from mmlight.runner import Runner, load_checkpoint
-
-    class CkptParityModel(BaseModel):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc1 = nn.Linear(4, 8)
-            self.bn = nn.BatchNorm1d(8)
-            self.fc2 = nn.Linear(8, 3)
-
-        def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-            logits = self.fc2(torch.relu(self.bn(self.fc1(torch.stack(inputs)))))
-            if mode == "loss":
-                return dict(loss=F.cross_entropy(logits, torch.tensor(data_samples)))
-            if mode == "predict":
-                return [dict(p=int(p), g=g) for p, g in zip(logits.argmax(1), data_samples)]
-            return logits
-
-    class CkptParityAcc(BaseMetric):
-        default_prefix = "toy"
-
-        def process(self, data_batch: Any, data_samples: Any) -> None:
-            self.results.extend(float(s["p"] == s["g"]) for s in data_samples)
-
-        def compute_metrics(self, results: list) -> dict:
-            return dict(acc=sum(results) / len(results))
-
-    MODELS.register_module(name="CkptParityModel", module=CkptParityModel, force=True)
-    return dict(Runner=Runner, Metric=CkptParityAcc, Model=CkptParityModel,
-                load_checkpoint=load_checkpoint)
+    lib = library(name)
+    model = toy_model_class(lib.BaseModel, "CkptParityModel", hidden=8, middle="norm")
+    lib.MODELS.register_module(name="CkptParityModel", module=model, force=True)
+    metric = toy_metric_class(lib.BaseMetric, "CkptParityAcc")
+    return dict(Runner=lib.Runner, Metric=metric, Model=model, load_checkpoint=lib.load_checkpoint)
 
 
 def _config(work_dir: Path, lib: dict, max_epochs: int = 3, **extra: Any) -> dict:

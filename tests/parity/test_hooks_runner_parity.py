@@ -15,153 +15,63 @@ Same seeded scenario in both libraries (the pattern of ``test_runner_parity.py``
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import Any
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import Dataset
 
-mmengine = pytest.importorskip("mmengine")
-
-MOUNT_POINTS = (
-    "before_run",
-    "after_run",
-    "before_train",
-    "after_train",
-    "before_train_epoch",
-    "after_train_epoch",
-    "before_train_iter",
-    "after_train_iter",
-    "before_val",
-    "after_val",
-    "before_val_epoch",
-    "after_val_epoch",
-    "before_val_iter",
-    "after_val_iter",
-    "before_test",
-    "after_test",
-    "before_test_epoch",
-    "after_test_epoch",
-    "before_test_iter",
-    "after_test_iter",
+from tests.parity.conftest import (
+    ToyDataset,
+    bare_model,
+    library,
+    record_every_mount_point,
+    toy_dataloaders,
+    toy_metric_class,
+    toy_model_class,
+    weights,
 )
 
-
-class ToyDataset(Dataset):
-    """Separable 3-class points; fixed data, drawn from a private generator."""
-
-    def __init__(self, size: int = 40, seed: int = 0) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.labels = torch.randint(0, 3, (size,), generator=generator)
-        centers = torch.tensor([[2.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 2.0, 0]])
-        self.points = centers[self.labels] + 1.5 * torch.randn(size, 4, generator=generator)
-        self.metainfo = dict(classes=("a", "b", "c"))
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> dict:
-        return dict(inputs=self.points[index], data_samples=int(self.labels[index]))
+mmengine = pytest.importorskip("mmengine")
 
 
 def _library(name: str) -> dict[str, Any]:
     """The classes a scenario needs, built on that library's base classes and registries."""
-    if name == "mmengine":
-        from mmengine.evaluator import BaseMetric
-        from mmengine.hooks import Hook
-        from mmengine.model import BaseModel
-        from mmengine.registry import HOOKS, MODELS
-        from mmengine.runner import Runner
-        from mmengine.runner.priority import get_priority
-    else:
-        from mmlight.evaluator import BaseMetric
-        from mmlight.hooks import Hook
-        from mmlight.hooks.priority import get_priority
-        from mmlight.model import BaseModel
-        from mmlight.registry import HOOKS, MODELS
-        from mmlight.runner import Runner
+    lib = library(name)
 
-    class HookParityModel(BaseModel):
-        def __init__(self, data_preprocessor: Any = None) -> None:
-            super().__init__(data_preprocessor=data_preprocessor)
-            self.linear1 = nn.Linear(4, 16)
-            self.norm = nn.BatchNorm1d(16)
-            self.linear2 = nn.Linear(16, 3)
-
-        def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-            x = torch.stack(inputs)
-            logits = self.linear2(torch.relu(self.norm(self.linear1(x))))
-            if mode == "loss":
-                return dict(loss=F.cross_entropy(logits, torch.tensor(data_samples)))
-            if mode == "predict":
-                preds = logits.argmax(1).tolist()
-                return [dict(pred=p, gt=int(g)) for p, g in zip(preds, data_samples)]
-            return logits
-
-    class HookParityAccuracy(BaseMetric):
-        default_prefix = "toy"
-
-        def process(self, data_batch: Any, data_samples: Any) -> None:
-            self.results.extend(float(s["pred"] == s["gt"]) for s in data_samples)
-
-        def compute_metrics(self, results: list) -> dict:
-            return dict(accuracy=sum(results) / len(results))
-
-    class CallRecorderHook(Hook):
+    @record_every_mount_point
+    class CallRecorderHook(lib.Hook):
         """Appends (label, mount point, epoch, iter, batch_idx, metric keys) to ``log``."""
 
         def __init__(self, label: str, log: list) -> None:
             self.label = label
             self.log = log
 
-    def make(point: str) -> Any:
-        def method(self: Any, runner: Any, **kwargs: Any) -> None:
+        def record(self, point: str, runner: Any, **kwargs: Any) -> None:
             metrics = kwargs.get("metrics")
             keys = tuple(sorted(metrics)) if metrics is not None else None
             self.log.append(
                 (self.label, point, runner.epoch, runner.iter, kwargs.get("batch_idx"), keys)
             )
 
-        return method
-
-    for point in MOUNT_POINTS:
-        setattr(CallRecorderHook, point, make(point))
-    MODELS.register_module(name="HookParityModel", module=HookParityModel, force=True)
-    HOOKS.register_module(name="CallRecorderHook", module=CallRecorderHook, force=True)
+    model = toy_model_class(lib.BaseModel, "HookParityModel", middle="norm")
+    lib.MODELS.register_module(name="HookParityModel", module=model, force=True)
+    lib.HOOKS.register_module(name="CallRecorderHook", module=CallRecorderHook, force=True)
     return dict(
-        Runner=Runner,
+        Runner=lib.Runner,
         Recorder=CallRecorderHook,
-        Metric=HookParityAccuracy,
-        get_priority=get_priority,
+        Metric=toy_metric_class(lib.BaseMetric, "HookParityAccuracy"),
+        get_priority=lib.get_priority,
     )
 
 
 def _config(tmp_path: Any, name: str, lib: dict, train_cfg: dict, custom_hooks: list) -> dict:
     iter_based = not train_cfg.get("by_epoch", True)
-    sampler = "InfiniteSampler" if iter_based else "DefaultSampler"
     return dict(
         model=dict(type="HookParityModel"),
         work_dir=str(tmp_path / name),
-        train_dataloader=dict(
-            dataset=ToyDataset(40),
-            sampler=dict(type=sampler, shuffle=True),
-            batch_size=8,
-            num_workers=0,
-        ),
-        val_dataloader=dict(
-            dataset=ToyDataset(21, seed=1),
-            sampler=dict(type="DefaultSampler", shuffle=False),
-            batch_size=5,
-            num_workers=0,
-        ),
-        test_dataloader=dict(
-            dataset=ToyDataset(13, seed=2),
-            sampler=dict(type="DefaultSampler", shuffle=False),
-            batch_size=4,
-            num_workers=0,
-        ),
+        **toy_dataloaders(partial(ToyDataset, noise=1.5), iter_based),
         train_cfg=train_cfg,
         val_cfg=dict(),
         test_cfg=dict(),
@@ -174,10 +84,6 @@ def _config(tmp_path: Any, name: str, lib: dict, train_cfg: dict, custom_hooks: 
         randomness=dict(seed=2024),
         experiment_name=f"hook_parity_{name}",
     )
-
-
-def _weights(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def _assert_close_dicts(actual: dict, expected: dict, atol: float = 1e-6) -> None:
@@ -227,9 +133,8 @@ def _run_ema(tmp_path: Any, name: str, train_cfg: dict, ema_cfg: dict) -> dict[s
     runner = lib["Runner"](**copy.copy(cfg))
     runner.train()
     ema_hook = next(h for h in runner.hooks if type(h).__name__ == "EMAHook")
-    ema_state = _weights(ema_hook.ema_model)
-    model = runner.model.module if hasattr(runner.model, "module") else runner.model
-    raw = _weights(model)
+    ema_state = weights(ema_hook.ema_model)
+    raw = weights(bare_model(runner))
     test_metrics = runner.test()
     return dict(ema=ema_state, raw=raw, val=val_metrics, test=test_metrics)
 
@@ -282,7 +187,7 @@ def test_averaged_models_match_mmengine_over_many_updates(type_name: str, kwargs
         source(torch.randn(6, 5, generator=generator))  # moves the BatchNorm statistics
         ours.update_parameters(source)
         theirs.update_parameters(source)
-    _assert_close_dicts(_weights(ours), _weights(theirs))
+    _assert_close_dicts(weights(ours), weights(theirs))
     assert int(ours.steps) == 60
 
 

@@ -16,73 +16,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
-import torch.nn.functional as F
-from torch import nn
-from torch.utils.data import Dataset
+
+from tests.parity.conftest import (
+    ToyDataset,
+    library,
+    toy_dataloaders,
+    toy_metric_class,
+    toy_model_class,
+)
 
 mmengine = pytest.importorskip("mmengine")
 
 _TIME_KEYS = {"time", "data_time", "eta"}
 
 
-class ToyDataset(Dataset):
-    def __init__(self, size: int = 40, seed: int = 0) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.labels = torch.randint(0, 3, (size,), generator=generator)
-        centers = torch.tensor([[2.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 2.0, 0]])
-        self.points = centers[self.labels] + 0.7 * torch.randn(size, 4, generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> dict:
-        return dict(inputs=self.points[index], data_samples=int(self.labels[index]))
-
-
 def _library(name: str) -> dict[str, Any]:
-    if name == "mmengine":
-        from mmengine.config import Config
-        from mmengine.evaluator import BaseMetric
-        from mmengine.model import BaseModel
-        from mmengine.registry import DATASETS, METRICS, MODELS
-        from mmengine.runner import Runner
-    else:
-        from mmlight.config import Config
-        from mmlight.evaluator import BaseMetric
-        from mmlight.model import BaseModel
-        from mmlight.registry import DATASETS, METRICS, MODELS
-        from mmlight.runner import Runner
-
-    class LogsToyModel(BaseModel):
-        def __init__(self, data_preprocessor: Any = None) -> None:
-            super().__init__(data_preprocessor=data_preprocessor)
-            self.linear1 = nn.Linear(4, 16)
-            self.linear2 = nn.Linear(16, 3)
-
-        def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-            logits = self.linear2(torch.relu(self.linear1(torch.stack(inputs))))
-            if mode == "loss":
-                loss = F.cross_entropy(logits, torch.tensor(data_samples))
-                return dict(loss_ce=loss, loss_half=loss * 0.5)
-            if mode == "predict":
-                preds = logits.argmax(1).tolist()
-                return [dict(pred=p, gt=int(g)) for p, g in zip(preds, data_samples)]
-            return logits
-
-    class LogsAccuracy(BaseMetric):
-        default_prefix = "toy"
-
-        def process(self, data_batch: Any, data_samples: Any) -> None:
-            self.results.extend(float(s["pred"] == s["gt"]) for s in data_samples)
-
-        def compute_metrics(self, results: list) -> dict:
-            return dict(accuracy=sum(results) / len(results))
-
-    MODELS.register_module(name="LogsToyModel", module=LogsToyModel, force=True)
-    METRICS.register_module(name="LogsAccuracy", module=LogsAccuracy, force=True)
-    DATASETS.register_module(name="LogsToyDataset", module=ToyDataset, force=True)
-    return dict(Runner=Runner, Config=Config)
+    lib = library(name)
+    model = toy_model_class(lib.BaseModel, "LogsToyModel", split_loss=True)
+    lib.MODELS.register_module(name="LogsToyModel", module=model, force=True)
+    metric = toy_metric_class(lib.BaseMetric, "LogsAccuracy")
+    lib.METRICS.register_module(name="LogsAccuracy", module=metric, force=True)
+    lib.DATASETS.register_module(name="LogsToyDataset", module=ToyDataset, force=True)
+    return dict(Runner=lib.Runner, Config=lib.Config)
 
 
 def _config(tmp_path: Path, name: str, iter_based: bool) -> dict:
@@ -91,22 +46,14 @@ def _config(tmp_path: Path, name: str, iter_based: bool) -> dict:
         if iter_based
         else dict(by_epoch=True, max_epochs=2, val_interval=1)
     )
-    sampler = "InfiniteSampler" if iter_based else "DefaultSampler"
 
-    def loader(size: int, seed: int, batch: int, shuffle: bool, kind: str) -> dict:
-        return dict(
-            dataset=dict(type="LogsToyDataset", size=size, seed=seed),
-            sampler=dict(type=kind, shuffle=shuffle),
-            batch_size=batch,
-            num_workers=0,
-        )
+    def dataset(size: int, seed: int) -> dict:
+        return dict(type="LogsToyDataset", size=size, seed=seed, with_metainfo=False)
 
     return dict(
         model=dict(type="LogsToyModel"),
         work_dir=str(tmp_path / name),
-        train_dataloader=loader(40, 0, 8, True, sampler),
-        val_dataloader=loader(21, 1, 5, False, "DefaultSampler"),
-        test_dataloader=loader(13, 2, 4, False, "DefaultSampler"),
+        **toy_dataloaders(dataset, iter_based),
         train_cfg=train_cfg,
         val_cfg=dict(),
         test_cfg=dict(),

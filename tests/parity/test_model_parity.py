@@ -405,9 +405,8 @@ def test_three_train_steps_same_losses_and_weights():
 
 # ---- API surface ----------------------------------------------------------------------------
 
-# later issues (wrappers, averaged models, test-time augmentation)
+# later issues (model wrappers)
 NOT_YET = {
-    "BaseTTAModel",
     # Model wrappers: Lightning's strategies wrap the model (mmlight.lightning.dist_strategy).
     "MMDistributedDataParallel",
     "MMFullyShardedDataParallel",

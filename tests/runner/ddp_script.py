@@ -3,7 +3,10 @@
 
 Usage: python ddp_script.py MODE WORK_DIR OUT [BATCH] [ACCUMULATE] [DIFF_RANK_SEED]
 MODE: 'pytorch' (launcher='pytorch', under torchrun), 'local' (launcher='none' with
-trainer=dict(devices=2, accelerator='cpu', strategy='ddp')) or 'single'.
+trainer=dict(devices=2, accelerator='cpu', strategy='ddp')), 'fsdp' (launcher='pytorch' with
+model_wrapper_cfg=dict(type='MMFullyShardedDataParallel'): Lightning's FSDPStrategy, CUDA only),
+'fsdp_cpu' (launcher='pytorch', strategy='fsdp_cpu_gloo': the same FSDP wrapping on CPU, see
+``CPUFSDPStrategy``) or 'single'.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from lightning.pytorch.strategies import FSDPStrategy, StrategyRegistry
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -23,6 +27,34 @@ from mmlight.hooks import Hook
 from mmlight.model import BaseModel
 from mmlight.registry import DATASETS, HOOKS, METRICS, MODELS
 from mmlight.runner import Runner
+
+
+class CPUFSDPStrategy(FSDPStrategy):
+    """Lightning's FSDPStrategy with the module kept on the CPU, for tests on gloo.
+
+    Lightning refuses FSDP without CUDA (the Trainer's accelerator check matches the exact
+    FSDPStrategy class, so a subclass passes it) and gives torch's FSDP ``device_id=None`` on
+    a CPU, which torch rejects ("FSDP needs a non-CPU accelerator device"). Naming the CPU as
+    the device is all torch's FSDP needs to shard, gather and reduce-scatter over gloo.
+    """
+
+    def _setup_model(self, model: nn.Module) -> nn.Module:
+        from torch.distributed.fsdp import FullyShardedDataParallel
+
+        return FullyShardedDataParallel(
+            module=model,
+            cpu_offload=self.cpu_offload,
+            mixed_precision=self.mixed_precision_config,
+            sharding_strategy=self.sharding_strategy,
+            device_id=torch.device("cpu"),
+            **self.kwargs,
+        )
+
+
+if "fsdp_cpu_gloo" not in StrategyRegistry:
+    StrategyRegistry.register(
+        "fsdp_cpu_gloo", CPUFSDPStrategy, "FSDP on CPU (tests only)", auto_wrap_policy={nn.Linear}
+    )
 
 
 @DATASETS.register_module(force=True)
@@ -82,11 +114,14 @@ class DDPIndexMetric(BaseMetric):
 class DDPRecordHook(Hook):
     """Per rank: local gradients after each iteration and every validation's metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, record_grads: bool = True) -> None:
+        self.record_grads = record_grads  # not under FSDP: there each rank holds a shard
         self.grads: list[torch.Tensor | None] = []
         self.metrics: list[dict] = []
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not self.record_grads:
+            return
         grad = runner.model.linear.weight.grad
         self.grads.append(None if grad is None else grad.detach().clone())
 
@@ -99,6 +134,7 @@ def main() -> None:
     batch = int(sys.argv[4]) if len(sys.argv) > 4 else 4
     accumulate = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     diff_rank_seed = len(sys.argv) > 6 and sys.argv[6] == "1"
+    fsdp = mode.startswith("fsdp")
     trainer: dict = dict(enable_progress_bar=False)
     if mode == "local":
         trainer.update(devices=2, accelerator="cpu", strategy="ddp")
@@ -123,12 +159,17 @@ def main() -> None:
         optim_wrapper=dict(
             optimizer=dict(type="SGD", lr=0.05), accumulative_counts=accumulate
         ),
-        custom_hooks=[dict(type="DDPRecordHook")],
-        launcher="pytorch" if mode == "pytorch" else "none",
+        custom_hooks=[dict(type="DDPRecordHook", record_grads=not fsdp)],
+        launcher="pytorch" if mode in ("pytorch", "fsdp", "fsdp_cpu") else "none",
         env_cfg=dict(dist_cfg=dict(backend="nccl")),
         randomness=dict(seed=7, diff_rank_seed=diff_rank_seed),
         trainer=trainer,
     )
+    if mode == "fsdp":
+        cfg["model_wrapper_cfg"] = dict(type="MMFullyShardedDataParallel")
+    elif mode == "fsdp_cpu":
+        cfg["strategy"] = "fsdp_cpu_gloo"
+        trainer.update(accelerator="cpu")
     from mmlight.config import Config
 
     runner = Runner.from_cfg(Config(cfg))
@@ -148,7 +189,10 @@ def main() -> None:
         launcher=runner._dist.launcher,
         seed=runner.seed,
         sampler_seed=sampler_seed,
-        state_dict={k: v.detach().clone() for k, v in runner.model.state_dict().items()},
+        # Under FSDP these are this rank's shards: the test reads the checkpoints instead.
+        state_dict=None if fsdp else {
+            k: v.detach().clone() for k, v in runner.model.state_dict().items()
+        },
         metrics=record.metrics,
         grads=record.grads,
         files=files,

@@ -225,3 +225,60 @@ def test_find_latest_checkpoint(tmp_path: Path) -> None:
 
     put_text("memory://x/iter_5.pth", url + "last_checkpoint")
     assert find_latest_checkpoint(url) == "memory://x/iter_5.pth"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 4, b"not a checkpoint at all", pickle.dumps({"a": [1, 2]})[:-3]],
+    ids=["binary", "text", "truncated_pickle"],
+)
+def test_garbage_is_not_a_checkpoint_rather_than_unsafe(tmp_path: Path, content: bytes) -> None:
+    """torch's message for any failed weights_only load mentions weights_only; only a refused
+    global makes a file unsafe."""
+    from mmlight.runner.checkpoint import NotACheckpointError, UnsafeCheckpointError
+
+    path = tmp_path / "junk.pth"
+    path.write_bytes(content)
+    with pytest.raises(NotACheckpointError, match=r"junk\.pth is not a readable checkpoint") as err:
+        _load_checkpoint(str(path))
+    assert not isinstance(err.value, UnsafeCheckpointError)
+    assert "weights_only" not in str(err.value)  # no advice to unpickle a non-pickle
+    assert err.value.reason.startswith("its pickle cannot be parsed: Unsupported operand")
+
+
+def test_check_checkpoint_safe_lists_refused_globals_without_running_them(tmp_path: Path) -> None:
+    import argparse
+
+    import fsspec
+
+    from mmlight.runner.checkpoint import (
+        CheckpointNotFoundError,
+        NotACheckpointError,
+        check_checkpoint_safe,
+    )
+
+    marker = tmp_path / "pwned"
+    safe = tmp_path / "safe.pth"
+    save_checkpoint({"state_dict": Net().state_dict(), "hub": HistoryBuffer([1.0], [1])}, safe)
+    assert check_checkpoint_safe(safe) == []
+
+    zipped = tmp_path / "zipped.pth"
+    torch.save({"x": Sneaky(marker), "y": argparse.Namespace(a=1)}, zipped)
+    assert check_checkpoint_safe(str(zipped)) == ["argparse.Namespace", "posix.system"]
+
+    legacy = tmp_path / "legacy.pth"  # no static scan for the legacy format: the first refusal
+    torch.save({"x": Sneaky(marker)}, legacy, _use_new_zipfile_serialization=False)
+    assert check_checkpoint_safe(legacy) == ["posix.system"]
+    assert not marker.exists()
+
+    url = _memory_url("remote.pth")
+    with fsspec.open(url, "wb") as remote:
+        remote.write(zipped.read_bytes())
+    assert check_checkpoint_safe(url) == ["argparse.Namespace", "posix.system"]
+
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(bytes(range(256)))
+    with pytest.raises(NotACheckpointError):
+        check_checkpoint_safe(junk)
+    with pytest.raises(CheckpointNotFoundError):
+        check_checkpoint_safe(tmp_path / "missing.pth")
