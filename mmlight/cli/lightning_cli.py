@@ -97,7 +97,9 @@ def _load(content: str, path: Any = "", ext_vars: Any = None) -> Any:
     """jsonargparse loader: config files (``path`` set) and command-line values (no path)."""
     if not path:
         return yaml.safe_load(content)
-    path = str(path)
+    # jsonargparse loads with the config's folder as the working directory and hands over a
+    # path relative to it: make it absolute now, the run reads it again later.
+    path = osp.abspath(str(path))
     try:
         if osp.splitext(path)[1].lower() in (".yaml", ".yml"):
             data = yaml.safe_load(content)

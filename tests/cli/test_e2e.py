@@ -117,7 +117,19 @@ def test_configs_merge_in_order(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert cfg.model == dict(type="ToyCliNet", hidden=3)
     assert cfg.train_cfg == dict(by_epoch=False, max_iters=6, val_interval=1)
     assert cfg.work_dir == (project / "work").as_posix()
-    assert cfg.filename == "toy.py"
+    assert cfg.filename == str(project / "toy.py")
+
+
+def test_config_in_a_subfolder_given_relative_to_cwd(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jsonargparse loads with the config's folder as cwd; the path must still work later."""
+    (project / "configs").mkdir()
+    (project / "toy.py").rename(project / "configs" / "toy.py")
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(project))
+    cli, _ = _cli(["test", "-c", "configs/toy.py"])
+    assert cli.final_cfg.filename == str(project / "configs" / "toy.py")  # type: ignore[attr-defined]
 
 
 def test_console_scripts_installed() -> None:
