@@ -63,6 +63,15 @@ class DictAction(Action):
         values = []
         while val:
             end = DictAction._next_comma(val, original)
+            if end == len(val) and not is_tuple and val == original.strip("'\"").replace(" ", ""):
+                # Commas only inside parentheses, as in dict(a=1,b=2): not a list or tuple.
+                # (mmengine recurses until Python's stack runs out here.)
+                raise DictActionError(
+                    f"cannot parse {original!r}: a value is a number, true/false, None, a "
+                    "string, a list [a,b] or a tuple (a,b); calls such as dict(...) are not "
+                    "values - set a dict's keys one by one (e.g. key.type=EMAHook "
+                    "key.momentum=0.01) or write it in the config file"
+                )
             values.append(DictAction._parse_iterable(val[:end]))
             val = val[end + 1 :]
         return tuple(values) if is_tuple else values

@@ -88,3 +88,17 @@ def test_same_as_mmengine(values: list[str]) -> None:
     assert parser().parse_args(["--options", *values]).options == (
         theirs.parse_args(["--options", *values]).options
     )
+
+
+def test_a_call_with_commas_is_refused_clearly_instead_of_recursing() -> None:
+    """mmengine's DictAction recurses until RecursionError on this input."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
+    with pytest.raises(ValueError, match=r"cannot parse 'dict\(type=\"EMAHook\",momentum=0.01\)'.*"
+                       r"set a dict's keys one by one"):
+        parser.parse_args(["--cfg-options", 'custom_hooks=[dict(type="EMAHook", momentum=0.01)]'])
+    # Commas inside parentheses still parse where they always did.
+    parsed = parser.parse_args(["--cfg-options", "a=x,(y,z)", "b=dict(type)"]).cfg_options
+    assert parsed == {"a": ["x", ("y", "z")], "b": "dict(type)"}
