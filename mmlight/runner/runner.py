@@ -402,28 +402,24 @@ class Runner(HookRegistryMixin):
         if not isinstance(loop, Mapping):
             raise TypeError(f"{stage}_cfg must be a dict, got {type(loop).__name__}")
         cfg = copy.deepcopy(dict(loop))
-        key = f"{stage}_cfg"
         if stage == "train":
-            if "type" in cfg:
-                with config_key_path(key):
-                    return LOOPS.build(
-                        cfg, default_args=dict(runner=self, dataloader=self._train_dataloader)
-                    )
-            by_epoch = cfg.pop("by_epoch", None)
-            if by_epoch is None:
-                by_epoch = "max_iters" not in cfg
-            loop_cls = loops.EpochBasedTrainLoop if by_epoch else loops.IterBasedTrainLoop
-            return loop_cls(**cfg, runner=self, dataloader=self._train_dataloader)
-        dataloader = self._val_dataloader if stage == "val" else self._test_dataloader
-        evaluator = self._val_evaluator if stage == "val" else self._test_evaluator
-        default_cls = loops.ValLoop if stage == "val" else loops.TestLoop
-        if "type" in cfg:
-            with config_key_path(key):
-                return LOOPS.build(
-                    cfg,
-                    default_args=dict(runner=self, dataloader=dataloader, evaluator=evaluator),
-                )
-        return default_cls(**cfg, runner=self, dataloader=dataloader, evaluator=evaluator)
+            default_args: dict[str, Any] = dict(runner=self, dataloader=self._train_dataloader)
+            if "type" not in cfg:
+                by_epoch = cfg.pop("by_epoch", None)
+                if by_epoch is None:
+                    by_epoch = "max_iters" not in cfg
+                cfg["type"] = loops.EpochBasedTrainLoop if by_epoch else loops.IterBasedTrainLoop
+        else:
+            default_args = dict(
+                runner=self,
+                dataloader=self._val_dataloader if stage == "val" else self._test_dataloader,
+                evaluator=self._val_evaluator if stage == "val" else self._test_evaluator,
+            )
+            cfg.setdefault("type", loops.ValLoop if stage == "val" else loops.TestLoop)
+        # Through the registry even for the default classes: a bad argument is reported with
+        # the key path and the arguments the loop takes.
+        with config_key_path(f"{stage}_cfg"):
+            return LOOPS.build(cfg, default_args=default_args)
 
     def build_train_loop(self, loop: Any) -> Any:
         return self._build_loop(loop, "train")

@@ -263,3 +263,17 @@ def test_config_trainer_section_reaches_lightning(tmp_path: Any) -> None:
     runner.train()
     assert seen == [1, 2, 3, 4]
     assert type(runner._trainer.accelerator).__name__ == "CPUAccelerator"
+
+
+def test_a_bad_loop_argument_names_the_key_and_what_the_loop_takes(tmp_path: Any) -> None:
+    runner = Runner(
+        model=TinyModel(),
+        work_dir=str(tmp_path),
+        train_dataloader=_loader(),
+        train_cfg=dict(by_epoch=False, max_iters=3, max_epochs=None),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        default_hooks=dict(checkpoint=None, logger=None),
+    )
+    with pytest.raises(TypeError, match=r"train_cfg: IterBasedTrainLoop .* unexpected keyword "
+                       r"argument 'max_epochs'\. IterBasedTrainLoop accepts: .*max_iters"):
+        runner.train()
