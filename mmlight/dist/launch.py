@@ -151,8 +151,22 @@ def init_dist(
 
 
 def _destroy_group() -> None:
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.destroy_process_group()
+    """At exit: let every rank arrive, then close the group.
+
+    Tearing a gloo group down while a peer still uses it aborts that peer's process
+    ("terminate called without an active exception"). A monitored barrier with a timeout waits
+    for the peers without hanging forever when one of them has died.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if torch_dist.get_backend() == "gloo":
+        from datetime import timedelta
+
+        try:
+            torch_dist.monitored_barrier(timeout=timedelta(seconds=60))
+        except RuntimeError:
+            pass  # a peer is gone; close our side anyway
+    torch_dist.destroy_process_group()
 
 
 def _export_slurm_env(port: int | str | None) -> None:

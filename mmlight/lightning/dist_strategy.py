@@ -8,8 +8,10 @@ LightningModule, so each of those settings becomes a Lightning strategy argument
   find_unused_parameters=cfg.find_unused_parameters)``, MMEngine's defaults;
 - ``model_wrapper_cfg=dict(type='MMDistributedDataParallel' or 'DistributedDataParallel',
   ...)`` -> ``DDPStrategy(**the other keys)`` (torch DDP arguments such as ``static_graph``);
-- ``model_wrapper_cfg=dict(type='MMFullyShardedDataParallel', ...)`` -> ``FSDPStrategy(...)``;
-- ``strategy='ddp' | 'fsdp' | 'deepspeed_stage_2' | ...`` -> the same Lightning string;
+- ``model_wrapper_cfg=dict(type='MMFullyShardedDataParallel', ...)``, ``strategy='fsdp'`` (and
+  Lightning's other FSDP names) and ``strategy=dict(type='FSDPStrategy', ...)`` ->
+  ``mmlight.lightning.fsdp.MMFSDPStrategy``, which shards the BaseModel as MMEngine does;
+- ``strategy='ddp' | 'deepspeed_stage_2' | ...`` -> the same Lightning string;
 - ``strategy=dict(type='DDPStrategy' | 'FSDPStrategy' | 'DeepSpeedStrategy', ...)`` -> the
   Lightning class of that name (its ``model_wrapper`` dict is merged into the arguments);
 - ``sync_bn='torch'`` -> ``Trainer(sync_batchnorm=True)`` (Lightning converts the layers).
@@ -95,7 +97,7 @@ def strategy_from_model_wrapper(
     process_group_backend: str | None = None,
 ) -> Any:
     """The Lightning strategy that plays the part of MMEngine's model wrapper."""
-    from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy
+    from lightning.pytorch.strategies import DDPStrategy
 
     if model_wrapper_cfg is None:
         return DDPStrategy(
@@ -115,8 +117,9 @@ def strategy_from_model_wrapper(
             **_ddp_kwargs(options, "model_wrapper_cfg"),
         )
     if wrapper_type in _FSDP_WRAPPER_TYPES:
-        options.pop("module", None)
-        return FSDPStrategy(process_group_backend=process_group_backend, **options)
+        from mmlight.lightning.fsdp import MMFSDPStrategy
+
+        return MMFSDPStrategy(process_group_backend=process_group_backend, wrapper_cfg=options)
     if wrapper_type == "MMSeparateDistributedDataParallel":
         raise StrategyConfigError(
             "model_wrapper_cfg.type='MMSeparateDistributedDataParallel' (one DDP per submodule, "
@@ -143,7 +146,8 @@ def strategy_from_config(
     import lightning.pytorch.strategies as pl_strategies
 
     if isinstance(strategy, str):
-        return check_strategy_name(strategy), {}
+        name = check_strategy_name(strategy)
+        return _fsdp_by_name(name, process_group_backend) or name, {}
     if isinstance(strategy, pl_strategies.Strategy):
         return strategy, {}
     if not isinstance(strategy, Mapping):
@@ -174,6 +178,10 @@ def strategy_from_config(
     if strategy_type in ("DDPStrategy", "FSDPStrategy"):
         options.setdefault("process_group_backend", process_group_backend)
     cls = getattr(pl_strategies, STRATEGY_TYPES[strategy_type])
+    if strategy_type == "FSDPStrategy":
+        from mmlight.lightning.fsdp import MMFSDPStrategy
+
+        cls = MMFSDPStrategy
     try:
         return cls(**options), extra
     except TypeError as error:
@@ -181,6 +189,21 @@ def strategy_from_config(
             f"strategy=dict(type={strategy_type!r}, ...) has an argument Lightning's "
             f"{cls.__name__} does not take: {error}"
         ) from error
+
+
+def _fsdp_by_name(name: str, process_group_backend: str | None) -> Any:
+    """Lightning's FSDP strategy names ('fsdp', 'fsdp_cpu_offload') -> MMFSDPStrategy."""
+    from lightning.pytorch.strategies import FSDPStrategy, StrategyRegistry
+
+    # The plain dict lookup: the registry's own get() would build the strategy.
+    entry = dict(StrategyRegistry).get(name)
+    if not isinstance(entry, dict) or entry.get("strategy") is not FSDPStrategy:
+        return None
+    from mmlight.lightning.fsdp import MMFSDPStrategy
+
+    options = dict(entry.get("init_params", {}))
+    options.setdefault("process_group_backend", process_group_backend)
+    return MMFSDPStrategy(**options)
 
 
 def sync_bn_trainer_kwargs(sync_bn: Any, where: str = "sync_bn") -> dict[str, Any]:

@@ -44,7 +44,7 @@ from .weight_init import (
     update_init_info,
     xavier_init,
 )
-from .wrappers import is_model_wrapper
+from .wrappers import MMFullyShardedDataParallel, is_model_wrapper
 
 __all__ = [
     "BaseAveragedModel",
@@ -58,6 +58,7 @@ __all__ = [
     "ExponentialMovingAverage",
     "ImgDataPreprocessor",
     "KaimingInit",
+    "MMFullyShardedDataParallel",
     "ModuleDict",
     "ModuleList",
     "MomentumAnnealingEMA",

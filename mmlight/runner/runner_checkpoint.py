@@ -11,9 +11,9 @@ Additions:
 * the message hub, meta and everything else are written in a form that a plain
   ``torch.load(weights_only=True)`` reads; runtime info or meta values that have no such form
   are left out with a warning instead of failing the save;
-* under FSDP (Lightning's strategy wraps the LightningModule, so ``runner.model`` holds only
-  this rank's flat shard) every rank takes part in gathering the full, unsharded state dict,
-  keyed like the plain model, and rank 0 writes it.
+* under FSDP (``runner.model`` is ``MMFullyShardedDataParallel`` and holds only this rank's
+  shard) every rank takes part in gathering the full, unsharded state dict, keyed like the
+  plain model, and rank 0 writes it.
 """
 
 from __future__ import annotations
@@ -333,13 +333,16 @@ def save_runner_checkpoint(
 
 
 def _fsdp_root(runner: Any) -> Any:
-    """The FSDP module Lightning's strategy wrapped the LightningModule in, or None."""
-    trainer = getattr(runner, "_trainer", None)
-    wrapped = getattr(getattr(trainer, "strategy", None), "model", None)
-    if wrapped is None or not torch.distributed.is_available():
+    """The root FSDP module: ``runner.model`` itself (``MMFullyShardedDataParallel``, as
+    MMEngine wraps it), or the module a plain Lightning FSDPStrategy wrapped; else None."""
+    if not torch.distributed.is_available():
         return None
     from torch.distributed.fsdp import FullyShardedDataParallel
 
+    if isinstance(runner.model, FullyShardedDataParallel):
+        return runner.model
+    trainer = getattr(runner, "_trainer", None)
+    wrapped = getattr(getattr(trainer, "strategy", None), "model", None)
     return wrapped if isinstance(wrapped, FullyShardedDataParallel) else None
 
 

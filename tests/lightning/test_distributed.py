@@ -60,8 +60,13 @@ def test_cudnn_benchmark_and_mp_cfg(clean_env: pytest.MonkeyPatch) -> None:
 
 
 def test_strategy_entry_passes_through_without_launcher(clean_env: pytest.MonkeyPatch) -> None:
-    setup = setup_distributed("none", {}, strategy="fsdp")
-    assert setup.trainer_kwargs["strategy"] == "fsdp"
+    setup = setup_distributed("none", {}, strategy="ddp")
+    assert setup.trainer_kwargs["strategy"] == "ddp"
+    # Lightning's FSDP names become mmlight's FSDP strategy (it shards the BaseModel).
+    from mmlight.lightning.fsdp import MMFSDPStrategy
+
+    fsdp = setup_distributed("none", {}, strategy="fsdp").trainer_kwargs["strategy"]
+    assert type(fsdp) is MMFSDPStrategy
 
 
 # -- model wrappers and strategies ----------------------------------------------------------

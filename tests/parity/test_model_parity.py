@@ -409,7 +409,6 @@ def test_three_train_steps_same_losses_and_weights():
 NOT_YET = {
     # Model wrappers: Lightning's strategies wrap the model (mmlight.lightning.dist_strategy).
     "MMDistributedDataParallel",
-    "MMFullyShardedDataParallel",
     "MMSeparateDistributedDataParallel",
 }
 # deliberate: Caffe2XavierInit spells out the keyword arguments mmengine hides in **kwargs;

@@ -4,9 +4,9 @@
 Usage: python ddp_script.py MODE WORK_DIR OUT [BATCH] [ACCUMULATE] [DIFF_RANK_SEED]
 MODE: 'pytorch' (launcher='pytorch', under torchrun), 'local' (launcher='none' with
 trainer=dict(devices=2, accelerator='cpu', strategy='ddp')), 'fsdp' (launcher='pytorch' with
-model_wrapper_cfg=dict(type='MMFullyShardedDataParallel'): Lightning's FSDPStrategy, CUDA only),
-'fsdp_cpu' (launcher='pytorch', strategy='fsdp_cpu_gloo': the same FSDP wrapping on CPU, see
-``CPUFSDPStrategy``) or 'single'.
+model_wrapper_cfg=dict(type='MMFullyShardedDataParallel'), on CUDA when there is one),
+'fsdp_cpu' (the same with trainer.accelerator='cpu': mmlight's MMFSDPStrategy on gloo) or
+'single'.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from lightning.pytorch.strategies import FSDPStrategy, StrategyRegistry
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -27,34 +26,6 @@ from mmlight.hooks import Hook
 from mmlight.model import BaseModel
 from mmlight.registry import DATASETS, HOOKS, METRICS, MODELS
 from mmlight.runner import Runner
-
-
-class CPUFSDPStrategy(FSDPStrategy):
-    """Lightning's FSDPStrategy with the module kept on the CPU, for tests on gloo.
-
-    Lightning refuses FSDP without CUDA (the Trainer's accelerator check matches the exact
-    FSDPStrategy class, so a subclass passes it) and gives torch's FSDP ``device_id=None`` on
-    a CPU, which torch rejects ("FSDP needs a non-CPU accelerator device"). Naming the CPU as
-    the device is all torch's FSDP needs to shard, gather and reduce-scatter over gloo.
-    """
-
-    def _setup_model(self, model: nn.Module) -> nn.Module:
-        from torch.distributed.fsdp import FullyShardedDataParallel
-
-        return FullyShardedDataParallel(
-            module=model,
-            cpu_offload=self.cpu_offload,
-            mixed_precision=self.mixed_precision_config,
-            sharding_strategy=self.sharding_strategy,
-            device_id=torch.device("cpu"),
-            **self.kwargs,
-        )
-
-
-if "fsdp_cpu_gloo" not in StrategyRegistry:
-    StrategyRegistry.register(
-        "fsdp_cpu_gloo", CPUFSDPStrategy, "FSDP on CPU (tests only)", auto_wrap_policy={nn.Linear}
-    )
 
 
 @DATASETS.register_module(force=True)
@@ -168,7 +139,7 @@ def main() -> None:
     if mode == "fsdp":
         cfg["model_wrapper_cfg"] = dict(type="MMFullyShardedDataParallel")
     elif mode == "fsdp_cpu":
-        cfg["strategy"] = "fsdp_cpu_gloo"
+        cfg["model_wrapper_cfg"] = dict(type="MMFullyShardedDataParallel")
         trainer.update(accelerator="cpu")
     from mmlight.config import Config
 

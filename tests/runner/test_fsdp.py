@@ -1,22 +1,14 @@
-"""FSDP: what runs on a CPU-only machine, and the training test that needs two GPUs.
+"""FSDP: mmlight's MMFSDPStrategy trains on CPU (gloo) here, the same code path as on CUDA.
 
-What was found with Lightning 2.6 and torch 2.13 (CPU build, gloo):
-
-* Lightning refuses FSDP without CUDA: ``Trainer(accelerator='cpu', strategy=FSDPStrategy())``
-  raises "The strategy `fsdp` requires a GPU accelerator, but received `accelerator='cpu'`";
-  and its ``_setup_model`` hands torch ``device_id=None`` on a CPU, which torch's FSDP
-  rejects with "FSDP needs a non-CPU accelerator device, but no accelerator device is
-  detected." With ``device_id=torch.device('cpu')`` torch's FSDP itself shards, trains and
-  gathers on gloo (``fsdp_gather_script.py``; only the CPU-offload variant of the full state
-  dict gather crashes the process, so mmlight gathers in place on a CPU).
-* Past those two checks (``ddp_script.CPUFSDPStrategy``), mmlight's training step breaks
-  torch's FSDP state machine: the model's ``train_step`` runs backward and the optimizer step
-  inside ``training_step``, which Lightning calls *through* the root FSDP module's forward.
-  torch asserts "Expects `BACKWARD_PRE` or `BACKWARD_POST` state but got
-  HandleTrainingState.FORWARD" when the root unit owns parameters; with an
-  ``auto_wrap_policy`` covering every parameter the steps run, but the root's end-of-backward
-  callback never fires and gathering the checkpoint fails with "Expects the handle training
-  to be IDLE but got HandleTrainingState.BACKWARD_POST". The same call path runs on CUDA.
+Lightning 2.6 refuses its exact ``FSDPStrategy`` class without CUDA and hands torch's FSDP
+``device_id=None`` on a CPU, which torch rejects. Its FSDPStrategy also wraps the
+LightningModule and calls ``training_step`` through the root FSDP forward, where a
+``BaseModel``'s backward would run inside FSDP's forward (torch asserts "Expects
+`BACKWARD_PRE` or `BACKWARD_POST` state but got HandleTrainingState.FORWARD").
+``mmlight.lightning.fsdp.MMFSDPStrategy`` wraps the BaseModel in
+``MMFullyShardedDataParallel`` instead (MMEngine's way: backward and the optimizer step run
+after the FSDP forward returned), passes ``device_id=torch.device('cpu')`` on a CPU, and is
+a subclass, which Lightning lets through on a CPU.
 """
 
 from __future__ import annotations
@@ -44,14 +36,6 @@ GATHER_SCRIPT = Path(__file__).with_name("fsdp_gather_script.py")
 LIGHTNING_CPU_ERROR = (
     "The strategy `fsdp` requires a GPU accelerator, but received `accelerator='cpu'`"
 )
-MANUAL_STEP_REASON = (
-    "mmlight runs backward and optimizer.step inside training_step, which Lightning calls "
-    "through the root FSDP module's forward; torch's FSDP then asserts 'Expects `BACKWARD_PRE` "
-    "or `BACKWARD_POST` state but got HandleTrainingState.FORWARD' (root owns parameters) or, "
-    "with an auto_wrap_policy, 'Expects the handle training to be IDLE but got "
-    "HandleTrainingState.BACKWARD_POST' when the checkpoint is gathered. Needs a change in "
-    "mmlight/lightning (see the report of the FSDP task)."
-)
 
 
 @pytest.fixture(scope="module")
@@ -60,26 +44,42 @@ def single_run() -> dict[str, Any]:
     return _single(1)
 
 
-def test_model_wrapper_cfg_builds_lightning_fsdp_strategy() -> None:
-    from lightning.pytorch.strategies import FSDPStrategy
+def test_fsdp_configs_build_mm_fsdp_strategy() -> None:
     from torch.distributed.fsdp import ShardingStrategy
 
     from mmlight.lightning.dist_strategy import strategy_from_config, strategy_from_model_wrapper
+    from mmlight.lightning.fsdp import MMFSDPStrategy
 
     strategy = strategy_from_model_wrapper(
         dict(type="MMFullyShardedDataParallel", sharding_strategy="SHARD_GRAD_OP"),
         process_group_backend="gloo",
     )
-    assert type(strategy) is FSDPStrategy
-    assert strategy.sharding_strategy is ShardingStrategy.SHARD_GRAD_OP
+    assert type(strategy) is MMFSDPStrategy
+    assert strategy.wrapper_cfg == dict(sharding_strategy="SHARD_GRAD_OP")
     assert strategy.process_group_backend == "gloo"
-    built, extra = strategy_from_config(dict(type="FSDPStrategy", state_dict_type="full"))
-    assert type(built) is FSDPStrategy and extra == {}
-    assert strategy_from_config("fsdp") == ("fsdp", {})
+    built, extra = strategy_from_config(
+        dict(type="FSDPStrategy", sharding_strategy="SHARD_GRAD_OP")
+    )
+    assert type(built) is MMFSDPStrategy and extra == {}
+    assert built.sharding_strategy is ShardingStrategy.SHARD_GRAD_OP
+    by_name, extra = strategy_from_config("fsdp", process_group_backend="gloo")
+    assert type(by_name) is MMFSDPStrategy and by_name.process_group_backend == "gloo"
+    offload, _ = strategy_from_config("fsdp_cpu_offload")
+    assert type(offload) is MMFSDPStrategy and offload.cpu_offload.offload_params
+    assert strategy_from_config("ddp") == ("ddp", {})
+
+
+def test_mm_fsdp_strategy_passes_lightnings_cpu_check() -> None:
+    import lightning.pytorch as pl
+
+    from mmlight.lightning.fsdp import MMFSDPStrategy
+
+    trainer = pl.Trainer(accelerator="cpu", devices=1, strategy=MMFSDPStrategy(), logger=False)
+    assert isinstance(trainer.strategy, MMFSDPStrategy)
 
 
 def test_lightning_refuses_fsdp_on_cpu() -> None:
-    """Pins the reason the training test below cannot run here; fails once Lightning allows it."""
+    """Why mmlight needs its own strategy class on a CPU; fails once Lightning allows it."""
     import lightning.pytorch as pl
     from lightning.pytorch.strategies import FSDPStrategy
 
@@ -120,31 +120,18 @@ def _check_fsdp_run(tmp_path: Path, single: dict[str, Any]) -> None:
 
 
 def _run_fsdp(mode: str, tmp_path: Path) -> None:
-    """Runs ddp_script in an FSDP mode; the known FSDP state failure becomes an xfail."""
     args = [mode, str(tmp_path / "wd"), str(tmp_path / "out"), "4"]
     proc = subprocess.run([*TORCHRUN, str(SCRIPT), *args], cwd=tmp_path, env=_env(),
                           capture_output=True, text=True, timeout=TIMEOUT)
-    if proc.returncode != 0 and "but got HandleTrainingState." in proc.stderr:
-        pytest.xfail(MANUAL_STEP_REASON)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
 
 
 def test_fsdp_on_cpu_gloo_matches_single_process(
     tmp_path: Path, single_run: dict[str, Any]
 ) -> None:
-    # Lightning's FSDPStrategy minus its two CUDA-only checks (ddp_script.CPUFSDPStrategy):
-    # shows, on this machine, the failure that keeps FSDP training from working.
+    # model_wrapper_cfg=dict(type='MMFullyShardedDataParallel') and trainer.accelerator='cpu'.
     _run_fsdp("fsdp_cpu", tmp_path)
     _check_fsdp_run(tmp_path, single_run)
-
-
-def test_fsdp_training_on_cpu() -> None:
-    pytest.skip(
-        reason=f"Lightning 2.6 raises ValueError: {LIGHTNING_CPU_ERROR} (its accelerator "
-        "connector), and torch 2.13's FSDP raises RuntimeError: FSDP needs a non-CPU "
-        "accelerator device, but no accelerator device is detected (Lightning passes "
-        "device_id=None on a CPU). test_fsdp_with_two_gpus_matches_single_process runs it."
-    )
 
 
 @pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs 2 CUDA devices")
