@@ -79,14 +79,16 @@ class KillAndRecord(Hook):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def main() -> None:
-    work_dir, mode, kill_at, resume, out = sys.argv[1:6]
-    recorder = KillAndRecord(int(kill_at))
+def make_runner(
+    work_dir: str, mode: str, kill_at: int, resume: bool, batch_size: int = 8, **overrides: Any
+) -> tuple[Runner, KillAndRecord]:
+    """The kill-and-resume scenario (also run under torchrun by ddp_resume_script.py)."""
+    recorder = KillAndRecord(kill_at)
     loader = dict(dataset=Points(37, 0), sampler=dict(type="DefaultSampler", shuffle=True),
-                  batch_size=8, num_workers=0)  # 5 batches per pass, the last one short
+                  batch_size=batch_size, num_workers=0)
     train_cfg = (dict(by_epoch=True, max_epochs=3, val_interval=1) if mode == "epoch"
                  else dict(by_epoch=False, max_iters=13, val_interval=4))
-    runner = Runner(
+    kwargs: dict[str, Any] = dict(
         model=dict(type="DropoutNet"),  # built after the Runner seeds the generators
         work_dir=work_dir,
         train_dataloader=loader,
@@ -104,9 +106,17 @@ def main() -> None:
         ),
         custom_hooks=[recorder],
         randomness=dict(seed=7),
-        resume=resume == "1",
+        resume=resume,
         experiment_name=f"resume_{os.getpid()}",
     )
+    kwargs.update(overrides)
+    return Runner(**kwargs), recorder
+
+
+def main() -> None:
+    work_dir, mode, kill_at, resume, out = sys.argv[1:6]
+    # 37 samples, batch 8: 5 batches per pass, the last one short.
+    runner, recorder = make_runner(work_dir, mode, int(kill_at), resume == "1")
     runner.train()
     torch.save(dict(state_dict=runner.model.state_dict(), losses=recorder.losses), out)
 
