@@ -60,8 +60,58 @@ def _same_meta(first: Any, other: Any) -> bool:
     return bool(first == other)
 
 
+class _WrapperBase:
+    """What every wrapper shares: a copy of the meta information on each read, indexing that
+    initialises a lazy wrapper (with mmengine's warning), and no subsets."""
+
+    _metainfo: dict
+    _fully_initialized: bool
+    # The class named in messages (a user subclass is still reported by its base's name).
+    _wrapper_name = ""
+
+    def full_init(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def metainfo(self) -> dict:
+        return copy.deepcopy(self._metainfo)
+
+    def _init_if_lazy(self) -> None:
+        if not self._fully_initialized:
+            _warn_lazy(self)
+            self.full_init()
+
+    def get_subset_(self, indices: list[int] | int) -> None:
+        _no_subsets(self._wrapper_name)
+
+    def get_subset(self, indices: list[int] | int) -> BaseDataset:
+        _no_subsets(self._wrapper_name)
+
+
+class _OneDatasetWrapper(_WrapperBase):
+    """A wrapper over one dataset whose indices map onto the wrapped dataset's indices."""
+
+    def __init__(self, dataset: BaseDataset | dict, lazy_init: bool) -> None:
+        self.dataset: BaseDataset = _build_dataset(dataset, "dataset")
+        self._metainfo = self.dataset.metainfo
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    def _get_ori_dataset_idx(self, idx: int) -> int:
+        raise NotImplementedError
+
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
+
+    def __getitem__(self, idx: int) -> Any:
+        self._init_if_lazy()
+        return self.dataset[self._get_ori_dataset_idx(idx)]
+
+
 @DATASETS.register_module()
-class ConcatDataset(_TorchConcatDataset):
+class ConcatDataset(_WrapperBase, _TorchConcatDataset):
     """Datasets one after another; their meta information must agree (except ``ignore_keys``).
 
     The ``metainfo`` reported is the first dataset's.
@@ -124,9 +174,7 @@ class ConcatDataset(_TorchConcatDataset):
                         f"{self._metainfo[key]!r} (pass ignore_keys=[{key!r}] to allow it)"
                     )
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
+    _wrapper_name = "ConcatDataset"
 
     def full_init(self) -> None:
         if self._fully_initialized:
@@ -160,34 +208,20 @@ class ConcatDataset(_TorchConcatDataset):
         return super().__len__()
 
     def __getitem__(self, idx: int) -> Any:
-        if not self._fully_initialized:
-            _warn_lazy(self)
-            self.full_init()
+        self._init_if_lazy()
         dataset_idx, sample_idx = self._get_ori_dataset_idx(idx)
         return self.datasets[dataset_idx][sample_idx]
 
-    def get_subset_(self, indices: list[int] | int) -> None:
-        _no_subsets("ConcatDataset")
-
-    def get_subset(self, indices: list[int] | int) -> BaseDataset:
-        _no_subsets("ConcatDataset")
-
 
 @DATASETS.register_module()
-class RepeatDataset:
+class RepeatDataset(_OneDatasetWrapper):
     """The wrapped dataset ``times`` times over: fewer, longer epochs for small datasets."""
 
-    def __init__(self, dataset: BaseDataset | dict, times: int, lazy_init: bool = False) -> None:
-        self.dataset: BaseDataset = _build_dataset(dataset, "dataset")
-        self.times = times
-        self._metainfo = self.dataset.metainfo
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+    _wrapper_name = "RepeatDataset"
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
+    def __init__(self, dataset: BaseDataset | dict, times: int, lazy_init: bool = False) -> None:
+        self.times = times
+        super().__init__(dataset, lazy_init)
 
     def full_init(self) -> None:
         if self._fully_initialized:
@@ -201,28 +235,12 @@ class RepeatDataset:
         return idx % self._ori_len
 
     @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
-
-    def __getitem__(self, idx: int) -> Any:
-        if not self._fully_initialized:
-            _warn_lazy(self)
-            self.full_init()
-        return self.dataset[self._get_ori_dataset_idx(idx)]
-
-    @force_full_init
     def __len__(self) -> int:
         return self.times * self._ori_len
 
-    def get_subset_(self, indices: list[int] | int) -> None:
-        _no_subsets("RepeatDataset")
-
-    def get_subset(self, indices: list[int] | int) -> BaseDataset:
-        _no_subsets("RepeatDataset")
-
 
 @DATASETS.register_module()
-class ClassBalancedDataset:
+class ClassBalancedDataset(_OneDatasetWrapper):
     """Repeat samples that contain rare categories (repeat factor sampling, LVIS paper).
 
     With ``f(c)`` the fraction of samples containing category ``c`` and ``t`` the
@@ -231,19 +249,13 @@ class ClassBalancedDataset:
     dataset must implement ``get_cat_ids(idx)``.
     """
 
+    _wrapper_name = "ClassBalancedDataset"
+
     def __init__(
         self, dataset: BaseDataset | dict, oversample_thr: float, lazy_init: bool = False
     ) -> None:
-        self.dataset: BaseDataset = _build_dataset(dataset, "dataset")
         self.oversample_thr = oversample_thr
-        self._metainfo = self.dataset.metainfo
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
+        super().__init__(dataset, lazy_init)
 
     def full_init(self) -> None:
         if self._fully_initialized:
@@ -281,21 +293,5 @@ class ClassBalancedDataset:
         return self.dataset.get_cat_ids(self._get_ori_dataset_idx(idx))
 
     @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
-
-    def __getitem__(self, idx: int) -> Any:
-        if not self._fully_initialized:
-            _warn_lazy(self)
-            self.full_init()
-        return self.dataset[self._get_ori_dataset_idx(idx)]
-
-    @force_full_init
     def __len__(self) -> int:
         return len(self.repeat_indices)
-
-    def get_subset_(self, indices: list[int] | int) -> None:
-        _no_subsets("ClassBalancedDataset")
-
-    def get_subset(self, indices: list[int] | int) -> BaseDataset:
-        _no_subsets("ClassBalancedDataset")
