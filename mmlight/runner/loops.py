@@ -72,17 +72,30 @@ class BaseLoop:
         raise NotImplementedError
 
 
-class _TrainLoopMixin:
-    """Counters and validation cadence shared by both training loops."""
+class _TrainLoop(BaseLoop):
+    """Counters, validation cadence and the iteration body shared by both training loops."""
 
-    _epoch: int
-    _iter: int
-    _max_epochs: int
-    _max_iters: int
-    val_begin: int
-    val_interval: int
-    dynamic_milestones: list[int]
-    dynamic_intervals: list[int]
+    _cfg_key = "train_dataloader"
+    batch_source: BatchSource
+
+    def _init_progress(
+        self,
+        max_epochs: int,
+        max_iters: int,
+        val_begin: int,
+        val_interval: int,
+        dynamic_intervals: list[tuple[int, int]] | None,
+    ) -> None:
+        self._max_epochs = max_epochs
+        self._max_iters = max_iters
+        self._epoch = 0
+        self._iter = 0
+        self.val_begin = val_begin
+        self.val_interval = val_interval
+        self.stop_training = False
+        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
+            val_interval, dynamic_intervals
+        )
 
     @property
     def max_epochs(self) -> int:
@@ -104,12 +117,38 @@ class _TrainLoopMixin:
         step = bisect.bisect(self.dynamic_milestones, progress + 1)
         self.val_interval = self.dynamic_intervals[step - 1]
 
+    def _should_validate_after(self, progress: int, last: int) -> bool:
+        """MMEngine's rule for the epoch or iteration count ``progress`` just reached."""
+        if self.runner._val_loop is None:
+            return False
+        return progress >= self.val_begin and (
+            progress % self.val_interval == 0 or progress == last
+        )
+
+    def run(self) -> torch.nn.Module:
+        return self.runner._fit()
+
+    def _train_iteration(self, batch_idx: int, data_batch: Any) -> None:
+        """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
+        runner = self.runner
+        runner.call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
+        model: Any = runner.model
+        outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        runner.call_hook(
+            "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
+        )
+        self._iter += 1
+
+
+def _whole_number(name: str, value: Any) -> int:
+    if int(value) != value:
+        raise ValueError(f"train_cfg.{name} must be an integer, got {value!r}")
+    return int(value)
+
 
 @LOOPS.register_module()
-class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
+class EpochBasedTrainLoop(_TrainLoop):
     """Train for ``max_epochs`` passes over the dataloader; validate between epochs."""
-
-    _cfg_key = "train_dataloader"
 
     def __init__(
         self,
@@ -121,17 +160,9 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         dynamic_intervals: list[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__(runner, dataloader)
-        if int(max_epochs) != max_epochs:
-            raise ValueError(f"train_cfg.max_epochs must be an integer, got {max_epochs!r}")
-        self._max_epochs = int(max_epochs)
-        self._max_iters = self._max_epochs * len(self.dataloader)
-        self._epoch = 0
-        self._iter = 0
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
-            val_interval, dynamic_intervals
+        epochs = _whole_number("max_epochs", max_epochs)
+        self._init_progress(
+            epochs, epochs * len(self.dataloader), val_begin, val_interval, dynamic_intervals
         )
         self.batch_source = BatchSource(self.dataloader)
         # Batches of the current epoch trained before a mid-epoch resume (hooks see the
@@ -140,32 +171,15 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_epoch`` counts the epoch just finished."""
-        if self.runner._val_loop is None:
-            return False
-        return self._epoch >= self.val_begin and (
-            self._epoch % self.val_interval == 0 or self._epoch == self._max_epochs
-        )
-
-    def run(self) -> torch.nn.Module:
-        return self.runner._fit()
+        return self._should_validate_after(self._epoch, self._max_epochs)
 
     def run_iter(self, idx: int, data_batch: Any) -> None:
-        """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
-        runner = self.runner
-        runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
-        model: Any = runner.model
-        outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
-        runner.call_hook(
-            "after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
-        )
-        self._iter += 1
+        self._train_iteration(idx, data_batch)
 
 
 @LOOPS.register_module()
-class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
+class IterBasedTrainLoop(_TrainLoop):
     """Train for ``max_iters`` iterations; validate every ``val_interval`` iterations."""
-
-    _cfg_key = "train_dataloader"
 
     def __init__(
         self,
@@ -177,42 +191,18 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         dynamic_intervals: list[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__(runner, dataloader)
-        if int(max_iters) != max_iters:
-            raise ValueError(f"train_cfg.max_iters must be an integer, got {max_iters!r}")
-        self._max_iters = int(max_iters)
-        self._max_epochs = 1
-        self._epoch = 0
-        self._iter = 0
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
-            val_interval, dynamic_intervals
+        self._init_progress(
+            1, _whole_number("max_iters", max_iters), val_begin, val_interval, dynamic_intervals
         )
         self.dataloader_iterator = BatchSource(self.dataloader, endless=True)
         self.batch_source = self.dataloader_iterator
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_iter`` counts the iteration just finished."""
-        if self.runner._val_loop is None:
-            return False
-        return self._iter >= self.val_begin and (
-            self._iter % self.val_interval == 0 or self._iter == self._max_iters
-        )
-
-    def run(self) -> torch.nn.Module:
-        return self.runner._fit()
+        return self._should_validate_after(self._iter, self._max_iters)
 
     def run_iter(self, data_batch: Any) -> None:
-        """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
-        runner = self.runner
-        runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
-        model: Any = runner.model
-        outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
-        runner.call_hook(
-            "after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs
-        )
-        self._iter += 1
+        self._train_iteration(self._iter, data_batch)
 
 
 class _EvalLoop(BaseLoop):
