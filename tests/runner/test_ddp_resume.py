@@ -8,29 +8,16 @@ uninterrupted one only if each rank gets back its own random state and sampler p
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
+from tests.runner.test_ddp import TIMEOUT, TORCHRUN, _env
+
 SCRIPT = Path(__file__).with_name("ddp_resume_script.py")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-TIMEOUT = 120
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-                 "MASTER_PORT", "GROUP_RANK", "TORCHELASTIC_RUN_ID", "MMLIGHT_LOCAL_LAUNCH"):
-        env.pop(name, None)
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]))
-    return env
 
 
 def _run(
