@@ -57,9 +57,14 @@ class HookDispatcher(pl.Callback):
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.metrics: dict[str, dict[str, Any]] = {}
+        # Which training loop runs, decided once in on_train_start (read on every batch).
+        self._iter_based = False
 
     # -- training -----------------------------------------------------------------------
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        from mmlight.runner.loops import IterBasedTrainLoop
+
+        self._iter_based = isinstance(self.runner.train_loop, IterBasedTrainLoop)
         self.runner.call_hook("before_train")
         self.runner._restore_pending_rng("train_start")
 
@@ -107,12 +112,6 @@ class HookDispatcher(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.runner.call_hook("after_train")
-
-    @property
-    def _iter_based(self) -> bool:
-        from mmlight.runner.loops import IterBasedTrainLoop
-
-        return isinstance(self.runner.train_loop, IterBasedTrainLoop)
 
     # -- validation and test ----------------------------------------------------------------
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

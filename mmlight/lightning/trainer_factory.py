@@ -7,9 +7,12 @@ bar, sanity validation, distributed sampler) are switched off so the two never b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from typing import TYPE_CHECKING, Any
+
+from lightning.pytorch.profilers import PassThroughProfiler
 
 if TYPE_CHECKING:
     import lightning.pytorch as pl
@@ -76,7 +79,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
         use_distributed_sampler=False,
         inference_mode=False,
         default_root_dir=runner.work_dir,
-        profiler=_no_profiler(),
+        profiler=_NoProfiler(),
     )
     # Each contributor owns a concern; later ones win: launcher/strategy, precision, progress.
     contributions = [runner._dist.trainer_kwargs, progress_trainer_kwargs(runner)]
@@ -130,21 +133,16 @@ def build_trainer_objects(value: Any) -> Any:
     return value
 
 
-def _no_profiler() -> Any:
+class _NoProfiler(PassThroughProfiler):
     """Lightning's default ``PassThroughProfiler`` still enters a generator context manager
     around every hook call (dozens per iteration); this one hands back one shared no-op
-    context. ``cfg.trainer.profiler`` (or ``ProfilerHook``) replaces it when profiling."""
-    import contextlib
+    context. ``cfg.trainer.profiler`` replaces it when a Lightning profiler is wanted
+    (``ProfilerHook`` profiles with ``torch.profiler`` on its own)."""
 
-    from lightning.pytorch.profilers import PassThroughProfiler
+    _context = contextlib.nullcontext()
 
-    class _NoProfiler(PassThroughProfiler):
-        _context = contextlib.nullcontext()
-
-        def profile(self, action_name: str) -> Any:
-            return self._context
-
-    return _NoProfiler()
+    def profile(self, action_name: str) -> Any:
+        return self._context
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -226,11 +226,9 @@ def _scan_globals(filename: str) -> list[str]:
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
-    from mmlight.model import is_model_wrapper
+    from mmlight.model import BaseTTAModel, is_model_wrapper
 
-    while is_model_wrapper(module) or any(
-        cls.__name__ == "BaseTTAModel" for cls in type(module).__mro__
-    ):
+    while is_model_wrapper(module) or isinstance(module, BaseTTAModel):
         inner = getattr(module, "module", None)
         if not isinstance(inner, nn.Module):
             break
