@@ -132,7 +132,6 @@ class Runner(HookRegistryMixin):
         self._test_evaluator = test_evaluator
         self._test_loop: Any = test_cfg
 
-        self._launcher = launcher
         from mmlight.lightning.distributed import setup_distributed
 
         self._env_cfg = dict(env_cfg or dict(dist_cfg=dict(backend="nccl")))
