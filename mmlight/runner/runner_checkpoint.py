@@ -18,6 +18,7 @@ Additions:
 
 from __future__ import annotations
 
+import ast
 import pickle
 import time
 from collections import OrderedDict
@@ -37,7 +38,13 @@ from mmlight.runner.checkpoint import (
 )
 from mmlight.runner.safe_checkpoint import decode_safe, encode_safe, log_dropped
 
-__all__ = ["load_or_resume", "load_runner_checkpoint", "resume_runner", "save_runner_checkpoint"]
+__all__ = [
+    "gpu_ids_in_config",
+    "load_or_resume",
+    "load_runner_checkpoint",
+    "resume_runner",
+    "save_runner_checkpoint",
+]
 
 
 def _unsafe_load(runner: Any) -> bool:
@@ -148,21 +155,58 @@ class _ResumeKeyError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+def gpu_ids_in_config(text: Any) -> int | None:
+    """How many GPUs an mmcv config text names in a top-level ``gpu_ids = ...``, or None.
+
+    The text comes from a checkpoint, so it is parsed, never run: only a literal list/tuple
+    (``[0, 1]``) or ``range(a, b)`` with literal ints counts; anything else is ignored.
+    """
+    if not isinstance(text, str):
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found: int | None = None
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "gpu_ids"):
+            continue
+        found = _literal_length(node.value)
+    return found
+
+
+def _literal_length(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == "range" and not node.keywords and 1 <= len(node.args) <= 3:
+        bounds = [_literal_int(arg) for arg in node.args]
+        if any(bound is None for bound in bounds):
+            return None
+        return len(range(*bounds))  # type: ignore[arg-type]
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return len(value) if isinstance(value, (list, tuple)) else None
+
+
+def _literal_int(node: ast.expr) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal_int(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) < 2**31:
+        return node.value
+    return None
+
+
 def _check_gpu_count(runner: Any, meta: dict) -> None:
     """Old (mmcv) checkpoints keep their config under ``meta['config']`` with ``gpu_ids``."""
-    if "config" not in meta:
-        return
-    from mmlight.config import Config
-
-    try:
-        previous = Config.fromstring(meta["config"], file_format=".py").get("gpu_ids", None)
-    except Exception:
-        return
-    if previous and len(previous) != runner.world_size:
+    previous = gpu_ids_in_config(meta.get("config"))
+    if previous and previous != runner.world_size:
         auto_scale = runner.auto_scale_lr
         if auto_scale is None or not auto_scale.get("enable", False):
             raise RuntimeError(
-                f"the checkpoint was trained on {len(previous)} GPUs and this run has "
+                f"the checkpoint was trained on {previous} GPUs and this run has "
                 f"{runner.world_size} processes; the learning rate would be wrong. Set "
                 "auto_scale_lr=dict(enable=True, base_batch_size=...) to rescale it"
             )
