@@ -269,6 +269,20 @@ class CheckpointHook(Hook):
             return True
         return False
 
+    def _remove_stale_temp_files(self, runner: Any) -> None:
+        """Delete ``.iter_N.pth.tmp-*``, ``.last_checkpoint.tmp-*``: writes a kill cut short.
+
+        Only atomic_write's own temporary names are touched. The run holds the work_dir (see
+        :mod:`mmlight.runner.work_dir_lock`), so no other writer is using them.
+        """
+        from mmlight.fileio.atomic import remove_stale_temp_files
+
+        folders = dict.fromkeys([str(runner.work_dir), self.out_dir])
+        for folder in folders:
+            backend_args = self.backend_args if folder == self.out_dir else None
+            for path in remove_stale_temp_files(folder, backend_args):
+                runner.logger.info(f"Removed {path}, left by a run killed while writing it")
+
     # ------------------------------------------------------------------ mount points
     def before_train(self, runner: Any) -> None:
         from mmlight.dist import is_main_process
@@ -281,6 +295,8 @@ class CheckpointHook(Hook):
             basename = osp.basename(runner.work_dir.rstrip(osp.sep))
             self.out_dir = self._join(self.out_dir, basename)
         runner.logger.info(f"Checkpoints will be saved to {self.out_dir}.")
+        if is_main_process():
+            self._remove_stale_temp_files(runner)
 
         hub = runner.message_hub
         if self.save_best is not None:
@@ -380,16 +396,20 @@ class CheckpointHook(Hook):
                   logger="current")
 
     def _save_checkpoint_with_step(self, runner: Any, step: int, meta: dict) -> None:
+        """Write the checkpoint, then ``last_checkpoint``, and only then prune the oldest.
+
+        Each write is atomic and durable (see :func:`~mmlight.fileio.atomic_write`), so a crash
+        at any moment leaves ``last_checkpoint`` naming a complete file that still exists.
+        """
         from mmlight.dist import is_main_process
         from mmlight.fileio import atomic_write, join_path
 
+        oldest: int | None = None
         if self.max_keep_ckpts > 0 and not (
             self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step
         ):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 oldest = self.keep_ckpt_ids.popleft()
-                if is_main_process():
-                    self._remove_path(self._join(self.out_dir, self.filename_tmpl.format(oldest)))
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
 
@@ -410,6 +430,8 @@ class CheckpointHook(Hook):
         if not is_main_process():
             return
         atomic_write(join_path(runner.work_dir, "last_checkpoint"), self.last_ckpt.encode())
+        if oldest is not None and oldest != step:
+            self._remove_path(self._join(self.out_dir, self.filename_tmpl.format(oldest)))
 
     def _save_checkpoint(self, runner: Any) -> None:
         if self.by_epoch:
@@ -459,8 +481,6 @@ class CheckpointHook(Hook):
             best_ckpt_updated = True
             best_score = key_score
             hub.update_info(best_score_key, best_score)
-            if best_ckpt_path and is_main_process() and self._remove_path(best_ckpt_path):
-                runner.logger.info(f"The previous best checkpoint {best_ckpt_path} is removed")
 
             best_ckpt_name = f"best_{key}_{ckpt_filename}".replace("/", "_")
             new_path = self._join(self.out_dir, best_ckpt_name)
@@ -479,6 +499,10 @@ class CheckpointHook(Hook):
                 by_epoch=False,
                 backend_args=self.backend_args,
             )
+            # Only now that the new best is in place may the previous one go.
+            if (best_ckpt_path and best_ckpt_path != new_path and is_main_process()
+                    and self._remove_path(best_ckpt_path)):
+                runner.logger.info(f"The previous best checkpoint {best_ckpt_path} is removed")
             runner.logger.info(
                 f"The best checkpoint with {best_score:0.4f} {key} at {cur_time} {cur_type} "
                 f"is saved to {best_ckpt_name}."
