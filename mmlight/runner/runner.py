@@ -115,6 +115,9 @@ class Runner(HookRegistryMixin):
 
         # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
         self._work_dir = prepare_work_dir(work_dir)
+        from mmlight.runner.work_dir_lock import hold_work_dir
+
+        hold_work_dir(self, self._work_dir, launcher)  # another live run there: fail now
         self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
 
         local = dict(locals())
