@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from mmlight.cli.errors import CLIError
 
-__all__ = ["UNSAFE_LOAD_FLAGS", "SplitArgs", "split_argv"]
+__all__ = ["UNSAFE_LOAD_FLAGS", "SplitArgs", "check_config_paths", "split_argv"]
 
 _OPTION_FLAGS = ("--cfg-options", "--cfg_options")
+_CONFIG_FLAGS = ("-c", "--config")
 UNSAFE_LOAD_FLAGS = ("--unsafe_load", "--unsafe-load")
 
 
@@ -61,3 +62,22 @@ def split_argv(argv: Sequence[str]) -> SplitArgs:
         else:
             out.rest.append(word)
     return out
+
+
+def check_config_paths(words: Sequence[str]) -> None:
+    """Refuse a directory given to ``-c/--config`` with mmlight's message (jsonargparse would
+    say only "Path is not a file"): that it is a directory, and which configs it holds."""
+    import os.path as osp
+
+    for index, word in enumerate(words):
+        flag, eq, value = word.partition("=")
+        if flag not in _CONFIG_FLAGS:
+            continue
+        if not eq:
+            if index + 1 >= len(words):
+                continue
+            value = words[index + 1]
+        if value and osp.isdir(value):
+            from mmlight.config.text_loader import check_config_file
+
+            check_config_file(osp.abspath(value), written=value)

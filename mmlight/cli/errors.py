@@ -2,8 +2,19 @@
 
 Every command runs its body through :func:`run_guarded`. Users see ``prog: error: <what>``
 naming the culprit (file, key path, type name, did-you-mean) and no traceback unless they pass
-``--debug``. Exit codes: 2 for bad input (config, arguments, files, checkpoints), 1 for a failure
-while a stage runs, 130 for Ctrl-C.
+``--debug``. Exit codes, the same for every command (``mmlight-train``, ``mmlight-test``,
+``mmlight fit|validate|test|predict``, ``mmlight check|print-config|registry``):
+
+- 0: success;
+- 2: bad input found before training: arguments, a config that is missing, a directory, does
+  not parse or raises while it loads (file and line named), unknown registry names, bad
+  values, refused or unreadable checkpoints. Config, registry and checkpoint errors count as
+  bad input even when a stage finds them late (say, ``load_from`` when the stage starts);
+- 1: a failure while a stage runs (a dataset, metric, model or hook raising; the message names
+  the component, its config key, the stage, epoch and iteration), whatever its type: a
+  dataset's ``FileNotFoundError`` in epoch 3 is 1, not 2. The message ends with a pointer to
+  ``--debug``, which prints the traceback;
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
+    "DEBUG_HINT",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_RUNTIME",
@@ -72,18 +84,35 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
     return types
 
 
+def _is_config_error(error: BaseException) -> bool:
+    from mmlight.config.errors import ConfigError
+    from mmlight.registry.errors import RegistryError
+
+    return isinstance(error, (CLIError, ConfigError, RegistryError))
+
+
 def exit_code_for(error: BaseException, phase: str = "run") -> int:
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     if isinstance(error, CLIError):
         return error.code
+    from mmlight.utils.error_notes import run_failure_site
+
+    if run_failure_site(error) is not None and not _is_config_error(error):
+        return EXIT_RUNTIME  # raised by a dataset or metric while a stage ran
     if phase == "setup" or isinstance(error, _input_error_types()):
         return EXIT_USAGE
     return EXIT_RUNTIME
 
 
-def format_error(error: BaseException, debug: bool = False) -> str:
-    """``message (notes)``, cut to its first line unless ``debug`` (long ones name more)."""
+DEBUG_HINT = "[--debug shows the traceback]"
+
+
+def format_error(error: BaseException, debug: bool = False, runtime: bool = False) -> str:
+    """``message (notes)``, cut to its first line unless ``debug`` (long ones name more).
+
+    ``runtime`` (a failure while running, exit 1) ends it with :data:`DEBUG_HINT`.
+    """
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
     text = str(error)
@@ -96,10 +125,12 @@ def format_error(error: BaseException, debug: bool = False) -> str:
         head = f"{type(error).__name__}: {head}"
     if notes:
         head += " " + " ".join(notes)
-    if len(lines) > 1:
-        head += "\n" + "\n".join("  " + line for line in lines[1:]) if debug else (
-            " [more with --debug]"
-        )
+    if len(lines) > 1 and debug:
+        head += "\n" + "\n".join("  " + line for line in lines[1:])
+    elif not debug and runtime:
+        head += " " + DEBUG_HINT
+    elif len(lines) > 1:
+        head += " [more with --debug]"
     return head
 
 
@@ -124,6 +155,8 @@ def run_guarded(
     except (Exception, KeyboardInterrupt) as error:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"{prog}: error: {format_error(error, debug)}\n")
-        return exit_code_for(error, phase.name)
+        code = exit_code_for(error, phase.name)
+        message = format_error(error, debug, runtime=code == EXIT_RUNTIME)
+        sys.stderr.write(f"{prog}: error: {message}\n")
+        return code
     return EXIT_OK

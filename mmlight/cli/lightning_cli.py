@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
-from mmlight.cli.argv import split_argv
+from mmlight.cli.argv import check_config_paths, split_argv
 from mmlight.cli.errors import CLIError, Phase, run_guarded
 from mmlight.cli.resolve import (
     apply_unsafe_load,
@@ -191,6 +191,7 @@ class MMLightCLI(LightningCLI):
 
         split = split_argv(sys.argv[1:] if args is None else args)
         _SOURCES.reset()
+        check_config_paths(split.rest)
         try:
             self.config = parser.parse_args(split.rest)
         except ArgumentError as error:
@@ -293,9 +294,11 @@ class MMLightCLI(LightningCLI):
             self.runner.test()
         else:
             from mmlight.cli.predict import run_predict
+            from mmlight.runner.failure_context import failures_located
 
             assert self.predict_out is not None  # set in instantiate_classes
-            run_predict(self.runner, self.cfg, self.predict_out)
+            with failures_located(self.runner, "predict"):
+                run_predict(self.runner, self.cfg, self.predict_out)
 
 
 def _dump(parser: LightningArgumentParser, namespace: Any, flags: str) -> str:

@@ -19,10 +19,12 @@ __all__ = [
     "ConfigBaseModuleNotFoundError",
     "ConfigCycleError",
     "ConfigError",
+    "ConfigExecutionError",
     "ConfigExternalBaseError",
     "ConfigFileNotFoundError",
     "ConfigFormatError",
     "ConfigImportError",
+    "ConfigIsADirectoryError",
     "ConfigJSONError",
     "ConfigKeyError",
     "ConfigModuleNotFoundError",
@@ -34,6 +36,7 @@ __all__ = [
     "ConfigYAMLError",
     "DictActionError",
     "did_you_mean",
+    "execution_error",
 ]
 
 
@@ -96,6 +99,10 @@ class ConfigValueError(ConfigError, ValueError):
 
 class ConfigFileNotFoundError(ConfigError, FileNotFoundError):
     """A config file, or a ``_base_`` it names, does not exist."""
+
+
+class ConfigIsADirectoryError(ConfigError, IsADirectoryError):
+    """A directory was given where a config file was expected."""
 
 
 class ConfigFormatError(ConfigError, OSError):
@@ -174,3 +181,40 @@ class DictActionError(ConfigError, ValueError, AssertionError):
 
     Also an ``AssertionError`` because mmengine signals unbalanced brackets with ``assert``.
     """
+
+
+class ConfigExecutionError(ConfigError):
+    """A ``.py`` config raised while it ran; the message names the file, line and error.
+
+    :func:`execution_error` returns an instance of a subclass that also derives from the
+    type the config raised, so ``except NameError`` written against mmengine (which lets the
+    original error through) keeps catching it.
+    """
+
+    #: the exception the config raised (also the ``__cause__``)
+    original: BaseException | None = None
+
+
+_EXECUTION_CLASSES: dict[type[BaseException], type[ConfigExecutionError]] = {}
+
+
+def _execution_class(kind: type[BaseException]) -> type[ConfigExecutionError]:
+    cls = _EXECUTION_CLASSES.get(kind)
+    if cls is None:
+        try:
+            cls = type(f"{kind.__name__}InConfig", (ConfigExecutionError, kind), {})
+            cls.__module__ = __name__
+        except TypeError:  # a base with an incompatible instance layout
+            cls = ConfigExecutionError
+        _EXECUTION_CLASSES[kind] = cls
+    return cls
+
+
+def execution_error(original: BaseException, message: str) -> ConfigExecutionError:
+    """A :class:`ConfigExecutionError` carrying ``message`` that is also ``type(original)``."""
+    try:
+        error = _execution_class(type(original))(message)
+    except Exception:  # an exception type whose constructor wants more than a message
+        error = ConfigExecutionError(message)
+    error.original = original
+    return error

@@ -334,7 +334,7 @@ def load_lazy_config(filename: str, chain: tuple[str, ...] = ()) -> tuple[Config
     plain = _gather_plain_imports(tree, filename)
     tree = redirect_config_imports(tree)
     code = compile(ast.fix_missing_locations(tree), filename, mode="exec")
-    annotate_with_config_line(lambda: exec(code, namespace), filename, text)
+    annotate_with_config_line(lambda: exec(code, namespace), filename, text, chain)
 
     values = {k: v for k, v in namespace.items() if not k.startswith("__")}
     return _to_config_dict(values), rewriter.imported | plain | base_imported

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ConfigError, ConfigSyntaxError
+from .errors import ConfigError, ConfigSyntaxError, execution_error
 
 __all__ = [
     "annotate_with_config_line",
@@ -98,15 +98,39 @@ def _config_lineno(error: BaseException, filename: str) -> int | None:
     return lineno
 
 
-def annotate_with_config_line(run: Callable[[], Any], filename: str, text: str) -> Any:
-    """Call ``run``; a :class:`ConfigError` it raises gets the config file and line added."""
+def _shown_line(text: str, lineno: int) -> str:
+    lines = text.splitlines()
+    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+
+def annotate_with_config_line(
+    run: Callable[[], Any], filename: str, text: str, chain: tuple[str, ...] = ()
+) -> Any:
+    """Call ``run`` (which executes the config ``filename``, source ``text``).
+
+    A :class:`ConfigError` it raises gets the config file and line added. Any other
+    exception becomes a :class:`ConfigExecutionError` (also of the original type) naming the
+    file, the line of the config that raised, the original error and, for a ``_base_`` file,
+    the configs that inherit it (``chain``, outermost first); the original is its cause.
+    """
     try:
         return run()
     except ConfigError as e:
         if e.config_location is None:
             lineno = _config_lineno(e, filename)
             if lineno is not None:
-                lines = text.splitlines()
-                line = lines[lineno - 1].strip() if lineno <= len(lines) else ""
-                e.config_location = f"{filename}, line {lineno}: {line}"
+                e.config_location = f"{filename}, line {lineno}: {_shown_line(text, lineno)}"
         raise
+    except Exception as e:
+        lineno = _config_lineno(e, filename)
+        where = f"config file {filename}"
+        if lineno is not None:
+            where += f", line {lineno}"
+            line = _shown_line(text, lineno)
+            if line:
+                where += f" ({line})"
+            where += ","
+        detail = str(e).strip().splitlines()
+        original = type(e).__name__ + (f": {detail[0]}" if detail else "")
+        inherited = f"; it is a _base_ of {' <- '.join(reversed(chain))}" if chain else ""
+        raise execution_error(e, f"{where} raised {original}{inherited}") from e

@@ -16,6 +16,7 @@ __all__ = [
     "abspath",
     "dirname",
     "exists",
+    "is_dir",
     "is_url",
     "join",
     "read_text",
@@ -70,6 +71,16 @@ def exists(path: str) -> bool:
         fs, inner = fsspec.core.url_to_fs(path)
         return bool(fs.isfile(inner))
     return osp.isfile(path)
+
+
+def is_dir(path: str) -> bool:
+    """True when ``path`` is an existing directory."""
+    if is_url(path):
+        import fsspec
+
+        fs, inner = fsspec.core.url_to_fs(path)
+        return bool(fs.isdir(inner))
+    return osp.isdir(path)
 
 
 def read_text(path: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
+import os.path as osp
 import posixpath
 import types
 import warnings
@@ -23,6 +25,7 @@ from .errors import (
     ConfigExternalBaseError,
     ConfigFileNotFoundError,
     ConfigFormatError,
+    ConfigIsADirectoryError,
     ConfigKeyError,
     ConfigParsingError,
     ConfigTypeError,
@@ -50,9 +53,15 @@ def extension(filename: str) -> str:
 
 
 def check_config_file(filename: str, written: str | None = None) -> None:
-    """Raise a clear error when ``filename`` does not exist or has an unknown extension."""
+    """Raise a clear error when ``filename`` is a directory, does not exist or has an
+    unknown extension."""
     if not source.exists(filename):
         as_written = f"{written!r} (resolved to {filename!r})" if written else repr(filename)
+        if source.is_dir(filename):
+            raise ConfigIsADirectoryError(
+                f"Config file {as_written} is a directory, not a config file; "
+                + _configs_in(filename, written or filename)
+            )
         raise ConfigFileNotFoundError(f"Config file {as_written} does not exist")
     ext = extension(filename)
     if ext not in CONFIG_EXTENSIONS:
@@ -60,6 +69,25 @@ def check_config_file(filename: str, written: str | None = None) -> None:
             f"Only py/yml/yaml/json type are supported now! Config file {filename!r} has "
             f"extension {ext!r}; valid extensions: {', '.join(CONFIG_EXTENSIONS)}"
         )
+
+
+def _configs_in(directory: str, shown: str, limit: int = 5) -> str:
+    """What to say about the configs directly inside ``directory`` (local folders only)."""
+    if source.is_url(directory):
+        return "give one of the config files in it"
+    try:
+        names = sorted(
+            name for name in os.listdir(directory)
+            if extension(name) in CONFIG_EXTENSIONS and osp.isfile(osp.join(directory, name))
+        )
+    except OSError:
+        names = []
+    if not names:
+        return f"it holds no config files ({', '.join(CONFIG_EXTENSIONS)})"
+    names.sort(key=lambda name: extension(name) != ".py")  # .py configs first
+    shown_names = [osp.join(shown, name) for name in names[:limit]]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"give one of the configs in it: {', '.join(shown_names)}{more}"
 
 
 @dataclass
@@ -122,7 +150,9 @@ def load_text_config(
     bases = _load_bases(base_files, filename, child_options)
     env_variables.update(bases.env_variables)
 
-    cfg_dict = dict(data or {}) if tree is None else _run_python(tree, filename, raw, bases.merged)
+    cfg_dict = dict(data or {}) if tree is None else _run_python(
+        tree, filename, raw, bases.merged, options.chain
+    )
     for key, value in list(cfg_dict.items()):
         if isinstance(value, (types.FunctionType, types.ModuleType)):
             cfg_dict.pop(key)
@@ -261,12 +291,14 @@ class _DropBaseAssignments(ast.NodeTransformer):
         return node
 
 
-def _run_python(tree: ast.Module, filename: str, raw: str, base_cfg: ConfigDict) -> dict:
+def _run_python(
+    tree: ast.Module, filename: str, raw: str, base_cfg: ConfigDict, chain: tuple[str, ...]
+) -> dict:
     tree = _DropBaseAssignments().visit(tree)
     tree = redirect_config_imports(tree)
     code = compile(tree, filename, mode="exec")
     namespace: dict[str, Any] = {BASE_KEY: base_cfg}
-    annotate_with_config_line(lambda: exec(code, namespace), filename, raw)
+    annotate_with_config_line(lambda: exec(code, namespace), filename, raw, chain)
     return {
         key: value for key, value in namespace.items() if key != BASE_KEY and not _is_dunder(key)
     }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from mmlight.registry import EVALUATOR, METRICS
+from mmlight.utils.error_notes import set_note
 
 from .errors import DuplicateMetricNameError, LengthMismatchError, MetricConfigError
 from .metric import BaseMetric
@@ -18,7 +20,7 @@ from .torchmetrics_adapter import (
     split_adapter_cfg,
 )
 
-__all__ = ["Evaluator", "build_metric"]
+__all__ = ["METRIC_FAILURE_ATTR", "Evaluator", "MetricFailure", "build_metric"]
 
 
 def build_metric(metric: Any) -> Any:
@@ -48,13 +50,57 @@ def build_metric(metric: Any) -> Any:
     )
 
 
+def _kind(metric: Any) -> str:
+    if isinstance(metric, TorchMetricAdapter):
+        return f"TorchMetricAdapter({type(metric.metric).__name__})"
+    return type(metric).__name__
+
+
 def _describe(index: int, metric: Any) -> str:
     prefix = getattr(metric, "prefix", None)
-    if isinstance(metric, TorchMetricAdapter):
-        kind = f"TorchMetricAdapter({type(metric.metric).__name__})"
-    else:
-        kind = type(metric).__name__
-    return f"metrics[{index}] ({kind}, prefix={prefix!r})"
+    return f"metrics[{index}] ({_kind(metric)}, prefix={prefix!r})"
+
+
+@dataclass(frozen=True)
+class MetricFailure:
+    """Which metric of an :class:`Evaluator` raised, and in which method."""
+
+    index: int
+    kind: str
+    method: str
+
+    def describe(self, key: str | None = None) -> str:
+        """``val_evaluator.metrics[0] (Acc).compute_metrics``-style, ``key`` being the
+        metric's config key path when known."""
+        return f"{key or f'metrics[{self.index}]'} ({self.kind}).{self.method}"
+
+
+#: attribute of an exception raised by a metric: the :class:`MetricFailure`
+METRIC_FAILURE_ATTR = "_mmlight_metric_failure"
+
+
+def _failing_method(error: BaseException, metric: Any, called: str) -> str:
+    """The metric's innermost method in ``error``'s traceback (``compute_metrics`` when
+    ``evaluate`` failed there), else ``called``."""
+    method = called
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_locals.get("self") is metric:
+            method = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return method
+
+
+def _note_metric_failure(error: BaseException, index: int, metric: Any, called: str) -> None:
+    """Name the metric in ``error`` (its type is kept); the loop's failure context later
+    adds the config key, stage and iteration (see ``mmlight.runner.failure_context``)."""
+    if not isinstance(getattr(error, METRIC_FAILURE_ATTR, None), MetricFailure):
+        site = MetricFailure(index, _kind(metric), _failing_method(error, metric, called))
+        try:
+            setattr(error, METRIC_FAILURE_ATTR, site)
+        except AttributeError:
+            return
+        set_note(error, f"(raised by metric {site.describe()})")
 
 
 def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -121,11 +167,15 @@ class Evaluator:
         if not isinstance(data_samples, (tuple, list, Mapping, torch.Tensor)):
             data_samples = list(data_samples)  # a generator must survive two passes
         as_list = [_to_dict(sample) for sample in data_samples]
-        for metric in self.metrics:
-            if isinstance(metric, TorchMetricAdapter):
-                metric.process(data_batch, _keep_structure(data_samples))
-            else:
-                metric.process(data_batch, as_list)
+        for index, metric in enumerate(self.metrics):
+            try:
+                if isinstance(metric, TorchMetricAdapter):
+                    metric.process(data_batch, _keep_structure(data_samples))
+                else:
+                    metric.process(data_batch, as_list)
+            except Exception as error:
+                _note_metric_failure(error, index, metric, "process")
+                raise
 
     def evaluate(self, size: int) -> dict:
         """Evaluate every metric over the ``size`` samples of the dataset; merge the results.
@@ -136,7 +186,12 @@ class Evaluator:
         merged: dict[str, Any] = {}
         owner: dict[str, int] = {}
         for index, metric in enumerate(self.metrics):
-            for name, value in metric.evaluate(size).items():
+            try:
+                results = metric.evaluate(size)
+            except Exception as error:
+                _note_metric_failure(error, index, metric, "evaluate")
+                raise
+            for name, value in results.items():
                 if name in merged:
                     raise DuplicateMetricNameError(
                         name,
