@@ -126,7 +126,10 @@ class _TrainLoop(BaseLoop):
         )
 
     def run(self) -> torch.nn.Module:
-        return self.runner._fit()
+        from mmlight.runner.failure_context import failures_located
+
+        with failures_located(self.runner, "train"):  # a failure names its place and time
+            return self.runner._fit()
 
     def _train_iteration(self, batch_idx: int, data_batch: Any) -> None:
         """One training iteration, with its hooks; Lightning calls it from ``training_step``."""
@@ -235,7 +238,10 @@ class _EvalLoop(BaseLoop):
         self.fp16 = fp16
 
     def run(self) -> dict:
-        return self.runner._evaluate(self._stage)
+        from mmlight.runner.failure_context import failures_located
+
+        with failures_located(self.runner, self._stage):  # a failure names its place and time
+            return self.runner._evaluate(self._stage)
 
     def compute_metrics(self) -> dict:
         """Metrics over the whole dataset, gathered across ranks without padding."""
