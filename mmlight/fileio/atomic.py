@@ -34,6 +34,9 @@ _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 class NoSpaceLeftError(OSError):
     """The device (or quota) ran out of space while writing a file; the old file is kept."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)  # the whole message, without OSError's "[Errno 28]" prefix
+
 
 def is_temp_name(name: str) -> bool:
     """True for a file name :func:`atomic_write` uses while writing (never a finished file)."""
