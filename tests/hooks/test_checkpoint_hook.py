@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,79 @@ def test_rule_inference() -> None:
     hook = CheckpointHook(save_best="err", less_keys=("err",))
     assert hook.rules == ["less"]
     assert CheckpointHook(by_epoch=False).filename_tmpl == "iter_{}.pth"
+
+
+# ---------------------------------------------------------------------- durability (issue 12)
+
+
+def _record_removals(monkeypatch: pytest.MonkeyPatch, work_dir: Path) -> list[tuple]:
+    """Each removal, with what existed at that moment: the files and last_checkpoint."""
+    seen: list[tuple] = []
+    real = CheckpointHook._remove_path
+
+    def remove(self: CheckpointHook, path: str) -> bool:
+        pointer = work_dir / "last_checkpoint"
+        seen.append((Path(path).name, pth_files(work_dir),
+                     Path(pointer.read_text()).name if pointer.exists() else None))
+        return real(self, path)
+
+    monkeypatch.setattr(CheckpointHook, "_remove_path", remove)
+    return seen
+
+
+def test_max_keep_removes_the_oldest_only_after_the_new_file_and_pointer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _record_removals(monkeypatch, tmp_path / "w")
+    run(tmp_path / "w", dict(type="CheckpointHook", interval=1, max_keep_ckpts=1), length=3)
+    assert seen == [
+        ("epoch_1.pth", ["epoch_1.pth", "epoch_2.pth"], "epoch_2.pth"),
+        ("epoch_2.pth", ["epoch_2.pth", "epoch_3.pth"], "epoch_3.pth"),
+    ]
+    assert pth_files(tmp_path / "w") == ["epoch_3.pth"]
+
+
+def test_previous_best_is_removed_only_after_the_new_best_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _record_removals(monkeypatch, tmp_path / "w")
+    run(tmp_path / "w", dict(type="CheckpointHook", interval=1, max_keep_ckpts=1,
+                             save_best="toy/acc"),
+        script=[dict(acc=0.5), dict(acc=0.8), dict(acc=0.6)])
+    best_removals = [item for item in seen if item[0].startswith("best_")]
+    assert best_removals == [(
+        "best_toy_acc_epoch_1.pth",
+        ["best_toy_acc_epoch_1.pth", "best_toy_acc_epoch_2.pth", "epoch_2.pth"],
+        "epoch_2.pth",
+    )]
+    assert pth_files(tmp_path / "w") == ["best_toy_acc_epoch_2.pth", "epoch_3.pth"]
+
+
+STALE = [".epoch_2.pth.tmp-4242-0123abcd", ".last_checkpoint.tmp-4242-deadbeef"]
+NOT_OURS = [".epoch_2.pth.tmp", "notes.tmp-1-0123abcd", ".hidden"]
+
+
+def test_a_new_run_removes_stale_temp_files_of_its_own_pattern_only(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    for name in STALE + NOT_OURS:
+        (work / name).write_bytes(b"half a checkpoint")
+    runner = run(work, dict(type="CheckpointHook", interval=1), length=1, log_level="INFO")
+    names = set(os.listdir(work))
+    assert not names & set(STALE)
+    assert set(NOT_OURS) <= names
+    log = Path(runner.log_dir, f"{runner.timestamp}.log").read_text()
+    for name in STALE:
+        assert f"Removed {work / name}, left by a run killed while writing it" in log
+
+
+def test_stale_temp_files_in_an_fsspec_out_dir_are_removed(tmp_path: Path) -> None:
+    out = f"memory://stale-{uuid.uuid4().hex[:6]}"
+    fs, root = url_to_fs(out)
+    folder = f"{root}/w"
+    for name in STALE + NOT_OURS:
+        fs.pipe(f"{folder}/{name}", b"x")
+    run(tmp_path / "w", dict(type="CheckpointHook", interval=1, out_dir=out), length=1)
+    left = sorted(p.rpartition("/")[2] for p in fs.ls(folder, detail=False))
+    assert left == sorted([*NOT_OURS, "epoch_1.pth"])
+    fs.rm(root, recursive=True)
