@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from torch.utils.data import Dataset
 
 from mmlight.evaluator import BaseMetric
 from mmlight.fileio import list_dir_or_file, url_to_fs
+from mmlight.fileio.atomic import NoSpaceLeftError
 from mmlight.hooks import CheckpointHook
 from mmlight.hooks.priority import get_priority
 from mmlight.model import BaseModel
@@ -311,3 +314,35 @@ def test_stale_temp_files_in_an_fsspec_out_dir_are_removed(tmp_path: Path) -> No
     left = sorted(p.rpartition("/")[2] for p in fs.ls(folder, detail=False))
     assert left == sorted([*NOT_OURS, "epoch_1.pth"])
     fs.rm(root, recursive=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs (needs root; skipped where mounting is not allowed)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_during_a_save_is_named_and_keeps_the_previous_checkpoint(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    hook = dict(type="CheckpointHook", interval=1, max_keep_ckpts=1)
+    run(tmp_path / "probe" / "w", hook, length=1)
+    pages = -(-(tmp_path / "probe" / "w" / "epoch_1.pth").stat().st_size // 4096)
+    # Leave room for exactly one checkpoint: the second cannot be written next to the first.
+    (tiny_disk / "filler").write_bytes(b"\0" * (16 - pages) * 4096)
+    work = tmp_path / "w"
+    with pytest.raises(NoSpaceLeftError, match=rf"^no space left on device while writing "
+                                               rf"{tiny_disk / 'w' / 'epoch_2.pth'}; "):
+        run(work, dict(hook, out_dir=str(tiny_disk)), length=3)
+    assert sorted(os.listdir(tiny_disk / "w")) == ["epoch_1.pth"]
+    assert (work / "last_checkpoint").read_text() == str(tiny_disk / "w" / "epoch_1.pth")
+    torch.load(tiny_disk / "w" / "epoch_1.pth", weights_only=True)

@@ -85,6 +85,8 @@ def _tree(root: str, timestamp: str) -> list[str]:
     found = []
     for dirpath, _, files in os.walk(root):
         for file in files:
+            if file == ".mmlight.lock":  # mmlight's work_dir lock; MMEngine takes none
+                continue
             rel = os.path.relpath(os.path.join(dirpath, file), root)
             found.append(rel.replace(timestamp, "<ts>"))
     return sorted(found)
