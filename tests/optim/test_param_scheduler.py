@@ -137,6 +137,18 @@ def test_state_dict_and_load() -> None:
     assert other.step_size == 2 and other.last_step == 1 and other.get_last_value() == [1.0]
 
 
+def test_load_state_dict_sets_only_the_schedulers_own_attributes() -> None:
+    """A state read from a file sets values, never new names (one could shadow ``step``)."""
+    state = StepLR(sgd(), step_size=2).state_dict()
+    state.update(step="not a method", custom_imports=["os"], optimizer="replaced")
+    other = StepLR(sgd(), step_size=5)
+    with pytest.warns(UserWarning, match=r"ignored keys it does not have: 'custom_imports', "
+                      r"'optimizer', 'step'"):
+        other.load_state_dict(state)
+    assert other.step_size == 2 and callable(other.step) and not hasattr(other, "custom_imports")
+    assert isinstance(other.optimizer, torch.optim.SGD)
+
+
 def test_resume_needs_initial_values() -> None:
     optimizer = sgd()
     with pytest.raises(KeyError, match=r"param_groups\[0\] has no 'initial_lr'.*last_step=3") as e:

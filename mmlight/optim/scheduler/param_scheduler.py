@@ -168,7 +168,20 @@ class _ParamScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
+        """Restore the attributes this scheduler has; a name it lacks is ignored with a warning.
+
+        The state comes from a file: it may set values, never new attribute names (which could
+        shadow a method) nor the optimizer.
+        """
+        own = self.__dict__.keys() - {"optimizer"}
+        unknown = sorted(str(key) for key in state_dict if key not in own)
+        if unknown:
+            warnings.warn(
+                f"{type(self).__name__}.load_state_dict ignored keys it does not have: "
+                f"{', '.join(map(repr, unknown))}",
+                stacklevel=2,
+            )
+        self.__dict__.update({key: value for key, value in state_dict.items() if key in own})
 
     def get_last_value(self) -> list[float]:
         """The scheduled value of every param group after the latest step."""
