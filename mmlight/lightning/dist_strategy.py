@@ -19,6 +19,7 @@ LightningModule, so each of those settings becomes a Lightning strategy argument
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import logging
 from collections.abc import Mapping
@@ -139,7 +140,8 @@ def strategy_from_config(
 ) -> tuple[Any, dict[str, Any]]:
     """The config's ``strategy`` entry -> (Lightning strategy, extra Trainer kwargs).
 
-    A string or a ``lightning`` Strategy instance passes through; a dict is built as the
+    A string passes through; a ``lightning`` Strategy instance is copied (a strategy serves
+    one Trainer, and the Runner builds one per stage); a dict is built as the
     Lightning class its ``type`` names (mmengine's ``model_wrapper`` and ``sync_bn`` keys are
     translated, every other key is the Lightning class's argument).
     """
@@ -149,7 +151,7 @@ def strategy_from_config(
         name = check_strategy_name(strategy)
         return _fsdp_by_name(name, process_group_backend) or name, {}
     if isinstance(strategy, pl_strategies.Strategy):
-        return strategy, {}
+        return copy.deepcopy(strategy), {}
     if not isinstance(strategy, Mapping):
         raise StrategyConfigError(
             "strategy must be a Lightning strategy name (e.g. 'ddp', 'fsdp', "

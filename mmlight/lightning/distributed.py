@@ -46,12 +46,7 @@ from mmlight.dist import (
     is_distributed,
 )
 from mmlight.dist.launch import check_launcher, resolve_backend
-from mmlight.lightning.dist_strategy import (
-    StrategyConfigError,
-    strategy_from_config,
-    strategy_from_model_wrapper,
-    sync_bn_trainer_kwargs,
-)
+from mmlight.lightning.strategy_plan import StrategyPlan
 
 __all__ = ["DistributedSetup", "set_multi_processing", "setup_distributed"]
 
@@ -64,7 +59,8 @@ class DistributedSetup:
 
     ``launcher`` is the effective launcher: 'pytorch' after a launch from one process.
     ``timestamp`` is rank 0's clock (seconds since the epoch), shared by every rank so they
-    agree on the log directory name, as MMEngine broadcasts it.
+    agree on the log directory name, as MMEngine broadcasts it. ``plan`` describes the
+    strategy as data; ``trainer_kwargs()`` builds a new strategy from it for each Trainer.
     """
 
     launcher: str = "none"
@@ -76,11 +72,15 @@ class DistributedSetup:
     backend: str | None = None
     timestamp: float = field(default_factory=time.time)
     launched_locally: bool = False
-    trainer_kwargs: dict[str, Any] = field(default_factory=dict)
+    plan: StrategyPlan = field(default_factory=StrategyPlan)
 
     @property
     def distributed(self) -> bool:
         return self.launcher != "none"
+
+    def trainer_kwargs(self) -> dict[str, Any]:
+        """Launcher/strategy Trainer arguments, with objects no other Trainer holds."""
+        return self.plan.trainer_kwargs()
 
 
 def set_multi_processing(
@@ -160,47 +160,6 @@ def _local_world_size(world_size: int) -> tuple[int, int]:
     return hosts.count(socket.gethostname()), len(set(hosts))
 
 
-def _cluster_environment(launcher: str) -> Any:
-    """The Lightning cluster environment matching the launcher that started this rank."""
-    from lightning.fabric.plugins.environments import (
-        LightningEnvironment,
-        SLURMEnvironment,
-        TorchElasticEnvironment,
-    )
-
-    if launcher == "slurm":
-        return SLURMEnvironment(auto_requeue=False)
-    if launcher == "pytorch" and TorchElasticEnvironment.detect():
-        return TorchElasticEnvironment()
-    # torch.distributed.launch (no GROUP_RANK) and mpirun: the group is already up, and
-    # init_dist exported LOCAL_RANK; LightningEnvironment then sees the processes as external.
-    rank, world_size = get_dist_info()
-    local_size, _ = _local_world_size(world_size)
-    # Lightning derives the global rank as NODE_RANK * devices + LOCAL_RANK.
-    os.environ.setdefault("NODE_RANK", str(rank // local_size))
-    environment = LightningEnvironment()
-    environment.set_world_size(world_size)
-    environment.set_global_rank(rank)
-    return environment
-
-
-def _build_strategy(
-    model_wrapper_cfg: Mapping[str, Any] | None,
-    strategy: Any,
-    find_unused_parameters: bool,
-    backend: str | None,
-) -> tuple[Any, dict[str, Any]]:
-    if strategy is not None:
-        if model_wrapper_cfg is not None:
-            raise StrategyConfigError(
-                "the config sets both `strategy` and `model_wrapper_cfg`; keep one: `strategy` "
-                "for a Lightning strategy (ddp, fsdp, deepspeed), `model_wrapper_cfg` for "
-                "MMEngine's DDP wrapper options"
-            )
-        return strategy_from_config(strategy, process_group_backend=backend)
-    return strategy_from_model_wrapper(model_wrapper_cfg, find_unused_parameters, backend), {}
-
-
 def setup_distributed(
     launcher: str,
     env_cfg: dict,
@@ -254,35 +213,29 @@ def setup_distributed(
         timestamp=float(stamp.item()),
         launched_locally=launched_locally,
     )
-    if not distributed:
-        strategy_value: Any = None
-        extra: dict[str, Any] = {}
-        if strategy is not None:
-            strategy_value, extra = strategy_from_config(strategy)
-        setup.trainer_kwargs = dict(accelerator="auto", devices=1)
-        if strategy_value is not None:
-            setup.trainer_kwargs["strategy"] = strategy_value
-        setup.trainer_kwargs.update(extra)
-        return setup
-
-    setup.local_rank = get_local_rank()
-    setup.local_world_size, setup.num_nodes = _local_world_size(world_size)
-    strategy_value, extra = _build_strategy(
-        model_wrapper_cfg, strategy, find_unused_parameters, backend
-    )
-    kwargs: dict[str, Any] = dict(
+    if distributed:
+        setup.local_rank = get_local_rank()
+        setup.local_world_size, setup.num_nodes = _local_world_size(world_size)
+    plan = StrategyPlan(
+        distributed=distributed,
+        launcher=launcher,
         accelerator="cuda" if use_cuda else "cpu",
-        devices=setup.local_world_size,
+        rank=rank,
+        world_size=world_size,
+        local_world_size=setup.local_world_size,
         num_nodes=setup.num_nodes,
-        strategy=strategy_value,
-        plugins=[_cluster_environment(launcher)],
+        backend=backend,
+        strategy=strategy,
+        model_wrapper_cfg=model_wrapper_cfg,
+        find_unused_parameters=find_unused_parameters,
+        sync_bn=sync_bn,
     )
-    kwargs.update(sync_bn_trainer_kwargs(sync_bn))
-    kwargs.update(extra)
-    setup.trainer_kwargs = kwargs
-    _log.info(
-        "distributed: launcher=%s rank %d of %d (local %d of %d, %d node(s)), backend=%s",
-        launcher, rank, world_size, setup.local_rank, setup.local_world_size, setup.num_nodes,
-        backend,
-    )
+    plan.trainer_kwargs()  # a config error surfaces now, before anything is built
+    setup.plan = plan
+    if distributed:
+        _log.info(
+            "distributed: launcher=%s rank %d of %d (local %d of %d, %d node(s)), backend=%s",
+            launcher, rank, world_size, setup.local_rank, setup.local_world_size,
+            setup.num_nodes, backend,
+        )
     return setup

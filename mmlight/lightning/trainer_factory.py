@@ -66,6 +66,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     import lightning.pytorch as pl
 
     from mmlight.lightning.hook_dispatcher import HookDispatcher
+    from mmlight.lightning.per_trainer import fresh_for_trainer
     from mmlight.lightning.precision import precision_trainer_kwargs
     from mmlight.lightning.progress import progress_trainer_kwargs
     from mmlight.runner.loops import IterBasedTrainLoop
@@ -82,7 +83,8 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
         profiler=_NoProfiler(),
     )
     # Each contributor owns a concern; later ones win: launcher/strategy, precision, progress.
-    contributions = [runner._dist.trainer_kwargs, progress_trainer_kwargs(runner)]
+    # Every call builds new strategy/plugin objects: a Trainer binds them to itself.
+    contributions = [runner._dist.trainer_kwargs(), progress_trainer_kwargs(runner)]
     if stage == "fit":
         contributions.append(precision_trainer_kwargs(runner.optim_wrapper))
     plugins: list[Any] = []
@@ -101,7 +103,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
             kwargs.update(max_epochs=max(loop.max_epochs - loop.epoch, 0))
     # The config's ``trainer`` dict and CLI flags have the last word; their callbacks run after
     # the dispatcher, which must stay first so MMEngine hooks fire before native callbacks.
-    user = {key: build_trainer_objects(value) for key, value in
+    user = {key: build_trainer_objects(fresh_for_trainer(key, value)) for key, value in
             {**runner.trainer_kwargs, **overrides}.items()}
     callbacks = [HookDispatcher(runner), *_as_list(user.pop("callbacks", None))]
     plugins.extend(_as_list(user.pop("plugins", None)))

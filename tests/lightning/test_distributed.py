@@ -18,8 +18,9 @@ from mmlight.lightning.dist_strategy import (
     strategy_from_model_wrapper,
     sync_bn_trainer_kwargs,
 )
-from mmlight.lightning.distributed import _build_strategy, setup_distributed
+from mmlight.lightning.distributed import setup_distributed
 from mmlight.lightning.local_launch import LocalLaunchError, requested_processes
+from mmlight.lightning.strategy_plan import StrategyPlan
 
 _LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK",
                 "MASTER_ADDR", "MASTER_PORT", "MMLIGHT_LOCAL_LAUNCH", "TORCHELASTIC_RUN_ID")
@@ -39,7 +40,7 @@ def test_no_launcher_is_one_device(clean_env: pytest.MonkeyPatch) -> None:
     setup = setup_distributed("none", dict(dist_cfg=dict(backend="nccl")))
     assert not setup.distributed
     assert (setup.rank, setup.world_size, setup.backend) == (0, 1, None)
-    assert setup.trainer_kwargs == dict(accelerator="auto", devices=1)
+    assert setup.trainer_kwargs() == dict(accelerator="auto", devices=1)
 
 
 def test_bad_launcher_name_says_what_is_valid() -> None:
@@ -61,11 +62,11 @@ def test_cudnn_benchmark_and_mp_cfg(clean_env: pytest.MonkeyPatch) -> None:
 
 def test_strategy_entry_passes_through_without_launcher(clean_env: pytest.MonkeyPatch) -> None:
     setup = setup_distributed("none", {}, strategy="ddp")
-    assert setup.trainer_kwargs["strategy"] == "ddp"
+    assert setup.trainer_kwargs()["strategy"] == "ddp"
     # Lightning's FSDP names become mmlight's FSDP strategy (it shards the BaseModel).
     from mmlight.lightning.fsdp import MMFSDPStrategy
 
-    fsdp = setup_distributed("none", {}, strategy="fsdp").trainer_kwargs["strategy"]
+    fsdp = setup_distributed("none", {}, strategy="fsdp").trainer_kwargs()["strategy"]
     assert type(fsdp) is MMFSDPStrategy
 
 
@@ -132,8 +133,10 @@ def test_strategy_dicts_build_lightning_classes() -> None:
 
 
 def test_strategy_and_model_wrapper_cfg_together_are_refused() -> None:
+    plan = StrategyPlan(distributed=True, strategy="ddp", backend="gloo",
+                        model_wrapper_cfg=dict(type="MMDistributedDataParallel"))
     with pytest.raises(StrategyConfigError, match="both `strategy` and `model_wrapper_cfg`"):
-        _build_strategy(dict(type="MMDistributedDataParallel"), "ddp", False, "gloo")
+        plan.trainer_kwargs()
 
 
 def test_sync_bn() -> None:
@@ -175,7 +178,7 @@ def test_pytorch_launcher_maps_to_ddp_trainer_kwargs(clean_env: pytest.MonkeyPat
         )
         assert torch_dist.is_initialized() and torch_dist.get_backend() == "gloo"
         assert setup.distributed and setup.backend == "gloo"
-        kwargs = setup.trainer_kwargs
+        kwargs = setup.trainer_kwargs()
         assert (kwargs["accelerator"], kwargs["devices"], kwargs["num_nodes"]) == ("cpu", 1, 1)
         assert kwargs["sync_batchnorm"] is True
         assert isinstance(kwargs["strategy"], DDPStrategy)

@@ -2,6 +2,9 @@
 (``trainer.devices=2``) or alone; every rank saves what it saw to ``<out>/rank<r>.pt``.
 
 Usage: python ddp_script.py MODE WORK_DIR OUT [BATCH] [ACCUMULATE] [DIFF_RANK_SEED]
+                             [--stages train,val,test]
+--stages: the Runner stages to run one after another in this process (default: train); the
+metrics each returns are saved as ``stage_metrics``.
 MODE: 'pytorch' (launcher='pytorch', under torchrun), 'local' (launcher='none' with
 trainer=dict(devices=2, accelerator='cpu', strategy='ddp')), 'fsdp' (launcher='pytorch' with
 model_wrapper_cfg=dict(type='MMFullyShardedDataParallel'), on CUDA when there is one),
@@ -100,11 +103,29 @@ class DDPRecordHook(Hook):
         self.metrics.append(dict(metrics or {}))
 
 
+def _loader(size: int, seed: int, batch: int = 4) -> dict:
+    return dict(
+        batch_size=batch,
+        dataset=dict(type="DDPLineDataset", size=size, seed=seed),
+        sampler=dict(type="DefaultSampler", shuffle=False),
+        collate_fn=dict(type="pseudo_collate"),
+    )
+
+
+def _split_stages(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(positional arguments, stages from ``--stages a,b``)."""
+    if "--stages" not in argv:
+        return argv, ["train"]
+    at = argv.index("--stages")
+    return argv[:at] + argv[at + 2 :], argv[at + 1].split(",")
+
+
 def main() -> None:
-    mode, work_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
-    batch = int(sys.argv[4]) if len(sys.argv) > 4 else 4
-    accumulate = int(sys.argv[5]) if len(sys.argv) > 5 else 1
-    diff_rank_seed = len(sys.argv) > 6 and sys.argv[6] == "1"
+    argv, stages = _split_stages(sys.argv)
+    mode, work_dir, out = argv[1], argv[2], argv[3]
+    batch = int(argv[4]) if len(argv) > 4 else 4
+    accumulate = int(argv[5]) if len(argv) > 5 else 1
+    diff_rank_seed = len(argv) > 6 and argv[6] == "1"
     fsdp = mode.startswith("fsdp")
     trainer: dict = dict(enable_progress_bar=False)
     if mode == "local":
@@ -112,20 +133,14 @@ def main() -> None:
     cfg = dict(
         model=dict(type="DDPLineModel"),
         work_dir=work_dir,
-        train_dataloader=dict(
-            batch_size=batch,
-            dataset=dict(type="DDPLineDataset", size=32),
-            sampler=dict(type="DefaultSampler", shuffle=False),
-            collate_fn=dict(type="pseudo_collate"),
-        ),
-        val_dataloader=dict(
-            batch_size=4,
-            dataset=dict(type="DDPLineDataset", size=13, seed=1),
-            sampler=dict(type="DefaultSampler", shuffle=False),
-            collate_fn=dict(type="pseudo_collate"),
-        ),
+        train_dataloader=_loader(32, 0, batch),
+        # 13 and 11 samples over 2 ranks of batch 4: the samplers pad, the metric must not count.
+        val_dataloader=_loader(13, 1),
         val_evaluator=dict(type="DDPIndexMetric"),
         val_cfg=dict(),
+        test_dataloader=_loader(11, 2),
+        test_evaluator=dict(type="DDPIndexMetric"),
+        test_cfg=dict(),
         train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1),
         optim_wrapper=dict(
             optimizer=dict(type="SGD", lr=0.05), accumulative_counts=accumulate
@@ -145,9 +160,15 @@ def main() -> None:
 
     runner = Runner.from_cfg(Config(cfg))
     sampler_seed = runner.train_dataloader.sampler.seed
-    runner.train()
-    rank, world_size = get_dist_info()
     record = next(h for h in runner.hooks if isinstance(h, DDPRecordHook))
+    stage_metrics, train_metrics = [], []
+    for stage in stages:
+        returned = getattr(runner, stage)()
+        if stage == "train":
+            train_metrics = list(record.metrics)  # validations during training only
+        else:
+            stage_metrics.append((stage, dict(returned)))
+    rank, world_size = get_dist_info()
     barrier()
     files = sorted(
         os.path.relpath(os.path.join(root, name), work_dir)
@@ -164,7 +185,8 @@ def main() -> None:
         state_dict=None if fsdp else {
             k: v.detach().clone() for k, v in runner.model.state_dict().items()
         },
-        metrics=record.metrics,
+        metrics=train_metrics,
+        stage_metrics=stage_metrics,
         grads=record.grads,
         files=files,
         torch_seed_draw=float(torch.rand(1)),

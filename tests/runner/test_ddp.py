@@ -54,12 +54,31 @@ def _line_data(size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def _single(accumulate: int) -> dict[str, Any]:
-    """One process, plain torch: batches of 8 in order, MMEngine's accumulation arithmetic."""
+# Evaluation sets of ddp_script: stage -> (size, seed).
+EVAL_DATA = {"val": (13, 1), "test": (11, 2)}
+
+
+def _initial_model() -> torch.nn.Linear:
     model = torch.nn.Linear(4, 1)
     with torch.no_grad():
         model.weight.copy_(torch.tensor([[0.1, 0.2, -0.3, 0.4]]))
         model.bias.fill_(0.05)
+    return model
+
+
+def _plain_mae(model: torch.nn.Module, stage: str) -> float:
+    x, y = _line_data(*EVAL_DATA[stage])
+    with torch.no_grad():
+        return float((model(x).squeeze(1) - y).abs().mean())
+
+
+def _single(accumulate: int) -> dict[str, Any]:
+    """One process, plain torch: batches of 8 in order, MMEngine's accumulation arithmetic.
+
+    ``eval`` holds the trained model's MAE on the val and test sets; ``untrained_eval`` the
+    initial model's (what ``runner.val()``/``test()`` without training must report)."""
+    model = _initial_model()
+    untrained = {stage: _plain_mae(model, stage) for stage in EVAL_DATA}
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     x, y = _line_data(32, 0)
     val_x, val_y = _line_data(13, 1)
@@ -77,7 +96,8 @@ def _single(accumulate: int) -> dict[str, Any]:
             mae = (model(val_x).squeeze(1) - val_y).abs().mean().item()
         metrics.append(dict(mae=mae))
     state = {"linear." + key: value.detach() for key, value in model.state_dict().items()}
-    return dict(state_dict=state, metrics=metrics)
+    return dict(state_dict=state, metrics=metrics, untrained_eval=untrained,
+                eval={stage: _plain_mae(model, stage) for stage in EVAL_DATA})
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +127,20 @@ def _assert_eval_gathered_exactly(ranks: list[dict[str, Any]], single: dict[str,
             assert got["mae"] == pytest.approx(expected["mae"], abs=1e-6)
 
 
+def assert_stages_gathered_exactly(
+    ranks: list[dict[str, Any]], stages: list[str], expected_mae: dict[str, float]
+) -> None:
+    """``runner.val()``/``test()`` after other stages in one process: each metric saw every
+    sample of its set exactly once, both ranks report the same, equal to one process."""
+    assert ranks[0]["stage_metrics"] == ranks[1]["stage_metrics"]
+    assert [stage for stage, _ in ranks[0]["stage_metrics"]] == stages
+    for stage, metrics in ranks[0]["stage_metrics"]:
+        size = EVAL_DATA[stage][0]
+        assert metrics["count"] == size, (stage, metrics)
+        assert metrics["indices"] == list(range(size)), (stage, metrics)
+        assert metrics["mae"] == pytest.approx(expected_mae[stage], abs=1e-5), stage
+
+
 def _assert_rank0_writes(wd: Path, ranks: list[dict[str, Any]]) -> None:
     files = ranks[0]["files"]
     assert files == ranks[1]["files"]
@@ -117,14 +151,25 @@ def _assert_rank0_writes(wd: Path, ranks: list[dict[str, Any]]) -> None:
 
 
 def test_torchrun_matches_single_process(tmp_path: Path, single_run: dict[str, Any]) -> None:
-    _run(TORCHRUN, ["pytorch", str(tmp_path / "wd"), str(tmp_path / "out"), "4"], tmp_path)
+    # train -> val -> test in one process: each stage gets a Trainer of its own (a Lightning
+    # strategy cannot serve two), over the one process group.
+    _run(TORCHRUN, ["pytorch", str(tmp_path / "wd"), str(tmp_path / "out"), "4",
+                    "--stages", "train,val,test"], tmp_path)
     ranks = _results(tmp_path / "out", 2)
     assert [r["rank"] for r in ranks] == [0, 1]
     assert all(r["world_size"] == 2 and r["launcher"] == "pytorch" for r in ranks)
     assert ranks[0]["seed"] == ranks[1]["seed"] == 7
     _assert_same_weights(ranks, single_run)
     _assert_eval_gathered_exactly(ranks, single_run)
+    assert_stages_gathered_exactly(ranks, ["val", "test"], single_run["eval"])
     _assert_rank0_writes(tmp_path / "wd", ranks)
+
+
+def test_val_then_test_without_training(tmp_path: Path, single_run: dict[str, Any]) -> None:
+    _run(TORCHRUN, ["pytorch", str(tmp_path / "wd"), str(tmp_path / "out"), "4",
+                    "--stages", "val,test"], tmp_path)
+    ranks = _results(tmp_path / "out", 2)
+    assert_stages_gathered_exactly(ranks, ["val", "test"], single_run["untrained_eval"])
 
 
 def test_one_process_launch_matches_single_process(

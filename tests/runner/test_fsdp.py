@@ -27,6 +27,7 @@ from tests.runner.test_ddp import (
     TORCHRUN,
     _assert_eval_gathered_exactly,
     _env,
+    assert_stages_gathered_exactly,
     _results,
     _single,
 )
@@ -102,12 +103,14 @@ def test_full_state_dict_gathered_from_fsdp_shards_on_gloo(tmp_path: Path) -> No
 
 
 def _check_fsdp_run(tmp_path: Path, single: dict[str, Any]) -> None:
-    """Weights, metrics and the checkpoint of a 2-process FSDP run against one process."""
+    """Weights, metrics and the checkpoint of a 2-process FSDP run (train -> val -> test in
+    one process) against one process."""
     from mmlight.runner import load_checkpoint
     from tests.runner.ddp_script import DDPLineModel
 
     ranks = _results(tmp_path / "out", 2)
     _assert_eval_gathered_exactly(ranks, single)
+    assert_stages_gathered_exactly(ranks, ["val", "test"], single["eval"])
     checkpoint = torch.load(tmp_path / "wd" / "epoch_2.pth", weights_only=True)
     state = checkpoint["state_dict"]
     plain = DDPLineModel()
@@ -119,8 +122,8 @@ def _check_fsdp_run(tmp_path: Path, single: dict[str, Any]) -> None:
         torch.testing.assert_close(plain.state_dict()[key], value, atol=1e-5, rtol=0)
 
 
-def _run_fsdp(mode: str, tmp_path: Path) -> None:
-    args = [mode, str(tmp_path / "wd"), str(tmp_path / "out"), "4"]
+def _run_fsdp(mode: str, tmp_path: Path, stages: str = "train,val,test") -> None:
+    args = [mode, str(tmp_path / "wd"), str(tmp_path / "out"), "4", "--stages", stages]
     proc = subprocess.run([*TORCHRUN, str(SCRIPT), *args], cwd=tmp_path, env=_env(),
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
@@ -132,6 +135,16 @@ def test_fsdp_on_cpu_gloo_matches_single_process(
     # model_wrapper_cfg=dict(type='MMFullyShardedDataParallel') and trainer.accelerator='cpu'.
     _run_fsdp("fsdp_cpu", tmp_path)
     _check_fsdp_run(tmp_path, single_run)
+
+
+def test_fsdp_on_cpu_gloo_val_then_test_without_training(
+    tmp_path: Path, single_run: dict[str, Any]
+) -> None:
+    # Each stage shards the model under its own strategy; the second finds it sharded.
+    _run_fsdp("fsdp_cpu", tmp_path, stages="val,test")
+    assert_stages_gathered_exactly(
+        _results(tmp_path / "out", 2), ["val", "test"], single_run["untrained_eval"]
+    )
 
 
 @pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs 2 CUDA devices")
