@@ -211,10 +211,18 @@ def _execution_class(kind: type[BaseException]) -> type[ConfigExecutionError]:
 
 
 def execution_error(original: BaseException, message: str) -> ConfigExecutionError:
-    """A :class:`ConfigExecutionError` carrying ``message`` that is also ``type(original)``."""
-    try:
-        error = _execution_class(type(original))(message)
-    except Exception:  # an exception type whose constructor wants more than a message
-        error = ConfigExecutionError(message)
+    """A :class:`ConfigExecutionError` carrying ``message`` that is also ``type(original)``,
+    or its nearest base whose constructor takes a message alone (``json.JSONDecodeError``
+    wants more: its error is a ``ValueError``)."""
+    for kind in type(original).__mro__:
+        if not issubclass(kind, Exception):
+            break
+        try:
+            error = _execution_class(kind)(message)
+        except Exception:
+            continue
+        error.original = original
+        return error
+    error = ConfigExecutionError(message)
     error.original = original
     return error

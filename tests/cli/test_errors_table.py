@@ -43,6 +43,51 @@ def _child(project: Path, name: str, body: str) -> str:
     return _write(project, name, f'_base_ = ["toy.py"]\n{body}\n')
 
 
+FAIL_MODULE = '''
+from mmlight.registry import DATASETS, METRICS
+from toy_cli_pkg import ToyCliAcc, ToyCliData
+
+
+@DATASETS.register_module()
+class CorruptCliData(ToyCliData):
+    def __init__(self, bad=7, missing=False, **kwargs):
+        super().__init__(**kwargs)
+        self.bad, self.missing = bad, missing
+
+    def __getitem__(self, i):
+        if i == self.bad:
+            if self.missing:
+                raise FileNotFoundError(f"img_{i}.jpg")
+            raise KeyError(f"sample {i} is corrupt")
+        return super().__getitem__(i)
+
+
+@METRICS.register_module()
+class BrokenCliAcc(ToyCliAcc):
+    def compute_metrics(self, results):
+        return dict(accuracy=1 / 0)
+'''
+
+
+def _failing(project: Path, name: str, body: str) -> str:
+    """A child of toy.py that also imports the failing dataset and metric."""
+    _write(project, "toy_fail_pkg.py", FAIL_MODULE)
+    return _child(project, name, 'custom_imports = dict(imports=["toy_cli_pkg", '
+                  f'"toy_fail_pkg"], allow_failed_imports=False)\n{body}')
+
+
+def _inherits_failing_base(project: Path) -> str:
+    _child(project, "r2.py", "steps = undefined_name")
+    return _write(project, "r3.py", '_base_ = ["r2.py"]\n')
+
+
+def _config_dir(project: Path) -> str:
+    (project / "configs").mkdir(exist_ok=True)
+    for name in ("b.py", "a.py"):
+        (project / "configs" / name).write_text('_base_ = ["../toy.py"]\n')
+    return "configs"
+
+
 def _truncated_checkpoint(project: Path) -> str:
     good = write_checkpoint(project / "good.pth")
     data = good.read_bytes()
@@ -115,6 +160,65 @@ CASES: list[Case] = [
     ("unknown-command", _mmlight, lambda p: ["fitt"], 2, ("fitt", "'fit'")),
     ("unknown-registry", _mmlight, lambda p: ["registry", "MODLES"], 2, ("MODLES", "'MODELS'")),
     ("print-config-missing", _mmlight, lambda p: ["print-config", "nada.py"], 2, ("nada.py",)),
+    # -- failures while running: exit 1, the component, key, stage and place named ----------
+    ("dataset-raises", _train,
+     lambda p: [_failing(p, "f1.py", 'train_dataloader = dict(dataset=dict(type="CorruptCliData"))')],
+     1, ("KeyError: sample 7 is corrupt", "train_dataloader.dataset (CorruptCliData)",
+         "loading sample 7", "stage train, epoch 1, iteration 2/4", "--debug")),
+    ("dataset-missing-file", _mmlight,
+     lambda p: ["fit", "-c", _failing(p, "f2.py", "train_dataloader = dict(dataset=dict("
+                                        'type="CorruptCliData", bad=12, missing=True))')],
+     1, ("FileNotFoundError: img_12.jpg", "train_dataloader.dataset (CorruptCliData)",
+         "loading sample 12", "stage train, epoch 1, iteration 4/4", "--debug")),
+    ("val-dataset-raises", _mmlight,
+     lambda p: ["validate", "-c", _failing(
+         p, "f3.py", 'val_dataloader = dict(dataset=dict(type="CorruptCliData", bad=9))')],
+     1, ("sample 9 is corrupt", "val_dataloader.dataset (CorruptCliData)", "loading sample 9",
+         "stage val, iteration 3/4", "--debug")),
+    ("test-dataset-raises", _mmlight,
+     lambda p: ["test", "-c", _failing(
+         p, "f4.py", 'test_dataloader = dict(dataset=dict(type="CorruptCliData", bad=0))')],
+     1, ("test_dataloader.dataset (CorruptCliData)", "loading sample 0",
+         "stage test, iteration 1/4")),
+    ("predict-dataset-raises", _mmlight,
+     lambda p: ["predict", "-c", _failing(
+         p, "f5.py", 'test_dataloader = dict(dataset=dict(type="CorruptCliData", bad=5))')],
+     1, ("test_dataloader.dataset (CorruptCliData)", "loading sample 5",
+         "stage predict, iteration 2")),
+    ("metric-raises", _train,
+     lambda p: [_failing(p, "f6.py", 'val_evaluator = dict(type="BrokenCliAcc")')],
+     1, ("ZeroDivisionError: division by zero", "val_evaluator (BrokenCliAcc).compute_metrics",
+         "stage val, epoch 1, computing metrics after the last iteration (4/4)", "--debug")),
+    ("test-metric-raises", _mmlight,
+     lambda p: ["test", "-c", _failing(
+         p, "f7.py", 'test_evaluator = [dict(type="ToyCliAcc"), dict(type="BrokenCliAcc")]')],
+     1, ("test_evaluator[1] (BrokenCliAcc).compute_metrics", "stage test")),
+    ("model-raises", _train, lambda p: ["toy.py", "--cfg-options", "model.fail=True"],
+     1, ("failed on purpose (stage train, epoch 1, iteration 1/4)", "--debug")),
+    # -- a config that raises while it loads: exit 2, file and line named -----------------
+    ("config-raises", _train,
+     lambda p: [_child(p, "r1.py", "x = 1\ny = 1 / 0")],
+     2, ("r1.py, line 3 (y = 1 / 0), raised ZeroDivisionError: division by zero",)),
+    ("config-base-raises", _mmlight,
+     lambda p: ["print-config", _inherits_failing_base(p)],
+     2, ("r2.py, line 2 (steps = undefined_name), raised NameError", "_base_ of")),
+    ("fit-config-raises", _mmlight,
+     lambda p: ["fit", "-c", _child(p, "r4.py", "model = {}['missing']")],
+     2, ("r4.py, line 2", "raised KeyError: 'missing'")),
+    ("check-config-raises", _mmlight,
+     lambda p: ["check", _child(p, "r5.py", "import no_such_module_xyz")],
+     2, ("r5.py, line 2 (import no_such_module_xyz), raised ModuleNotFoundError",)),
+    # -- a directory given as a config ----------------------------------------------------
+    ("train-dir-config", _train, lambda p: [_config_dir(p)],
+     2, ("'configs'", "is a directory", "configs/a.py, configs/b.py")),
+    ("fit-dir-config", _mmlight, lambda p: ["fit", "--config", _config_dir(p)],
+     2, ("'configs'", "is a directory", "configs/a.py")),
+    ("print-config-dir", _mmlight, lambda p: ["print-config", _config_dir(p)],
+     2, ("is a directory", "configs/a.py")),
+    ("check-dir", _mmlight, lambda p: ["check", _config_dir(p)],
+     2, ("is a directory", "configs/a.py")),
+    ("registry-dir-config", _mmlight, lambda p: ["registry", "-c", _config_dir(p)],
+     2, ("is a directory", "configs/a.py")),
 ]
 
 
