@@ -22,6 +22,17 @@ def _balanced(text: str) -> bool:
     return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
+def _check_key(key: str, item: str, flag: str) -> None:
+    """Refuse an empty key or key part (``=5``, ``a..b=1``): it would become a key ``''``."""
+    if key.strip() and all(part.strip() for part in key.split(".")):
+        return
+    what = "an empty key" if not key.strip() else f"an empty part in the key {key!r}"
+    raise DictActionError(
+        f"{flag}: {item!r} has {what}; write KEY=VALUE with a dotted key path (e.g. "
+        f"{flag} model.backbone.depth=50)"
+    )
+
+
 class DictAction(Action):
     """Collect ``KEY=VALUE`` arguments into a dict, splitting each on its first ``=``."""
 
@@ -107,5 +118,6 @@ class DictAction(Action):
                         f"model.backbone.depth=50 optim_wrapper.optimizer.lr=0.01)"
                     )
                 key, val = item.split("=", maxsplit=1)
+                _check_key(key, item, option_string or self.dest)
                 options[key] = self._parse_iterable(val)
         setattr(namespace, self.dest, options)

@@ -18,6 +18,9 @@ import torch
 
 from mmlight.registry import LOOPS
 from mmlight.runner.batch_source import BatchSource
+from mmlight.runner.config_checks import require_valid
+from mmlight.runner.data_checks import require_batches
+from mmlight.runner.nonfinite import NonFiniteLossGuard
 
 if TYPE_CHECKING:
     from torch.utils.data import DataLoader
@@ -60,6 +63,8 @@ class BaseLoop:
             )
         else:
             self.dataloader = dataloader
+        # A stage over no batch would "succeed" doing nothing: refuse it before it starts.
+        require_batches(self.dataloader, self._cfg_key, getattr(runner, "world_size", 1))
 
     _cfg_key = "dataloader"
 
@@ -77,6 +82,7 @@ class _TrainLoop(BaseLoop):
 
     _cfg_key = "train_dataloader"
     batch_source: BatchSource
+    _loss_guard: NonFiniteLossGuard | None = None
 
     def _init_progress(
         self,
@@ -86,6 +92,10 @@ class _TrainLoop(BaseLoop):
         val_interval: int,
         dynamic_intervals: list[tuple[int, int]] | None,
     ) -> None:
+        require_valid("train_cfg.val_interval", val_interval)
+        require_valid("train_cfg.val_begin", val_begin)
+        if dynamic_intervals is not None:
+            require_valid("train_cfg.dynamic_intervals", dynamic_intervals)
         self._max_epochs = max_epochs
         self._max_iters = max_iters
         self._epoch = 0
@@ -137,16 +147,19 @@ class _TrainLoop(BaseLoop):
         runner.call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
         model: Any = runner.model
         outputs = model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        # Before after_train_iter: no hook (CheckpointHook above all) may see a broken state.
+        guard = self._loss_guard
+        if guard is None:
+            guard = self._loss_guard = NonFiniteLossGuard.for_runner(runner)
+        guard.check(outputs, lambda: self._position(batch_idx))
         runner.call_hook(
             "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
         )
         self._iter += 1
 
-
-def _whole_number(name: str, value: Any) -> int:
-    if int(value) != value:
-        raise ValueError(f"train_cfg.{name} must be an integer, got {value!r}")
-    return int(value)
+    def _position(self, batch_idx: int) -> str:
+        """Where training is, in words and as the log line shows it (for error messages)."""
+        raise NotImplementedError
 
 
 @LOOPS.register_module()
@@ -163,7 +176,8 @@ class EpochBasedTrainLoop(_TrainLoop):
         dynamic_intervals: list[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__(runner, dataloader)
-        epochs = _whole_number("max_epochs", max_epochs)
+        require_valid("train_cfg.max_epochs", max_epochs)
+        epochs = int(max_epochs)
         self._init_progress(
             epochs, epochs * len(self.dataloader), val_begin, val_interval, dynamic_intervals
         )
@@ -178,6 +192,13 @@ class EpochBasedTrainLoop(_TrainLoop):
 
     def run_iter(self, idx: int, data_batch: Any) -> None:
         self._train_iteration(idx, data_batch)
+
+    def _position(self, batch_idx: int) -> str:
+        epoch, inner, per_epoch = self._epoch + 1, batch_idx + 1, len(self.dataloader)
+        return (
+            f"epoch {epoch}, iteration {inner} of the epoch (iteration {self._iter + 1} "
+            f"overall; Epoch(train) [{epoch}][{inner}/{per_epoch}] in the log)"
+        )
 
 
 @LOOPS.register_module()
@@ -194,9 +215,8 @@ class IterBasedTrainLoop(_TrainLoop):
         dynamic_intervals: list[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__(runner, dataloader)
-        self._init_progress(
-            1, _whole_number("max_iters", max_iters), val_begin, val_interval, dynamic_intervals
-        )
+        require_valid("train_cfg.max_iters", max_iters)
+        self._init_progress(1, int(max_iters), val_begin, val_interval, dynamic_intervals)
         self.dataloader_iterator = BatchSource(self.dataloader, endless=True)
         self.batch_source = self.dataloader_iterator
 
@@ -206,6 +226,11 @@ class IterBasedTrainLoop(_TrainLoop):
 
     def run_iter(self, data_batch: Any) -> None:
         self._train_iteration(self._iter, data_batch)
+
+    def _position(self, batch_idx: int) -> str:
+        step = self._iter + 1
+        total = self._max_iters
+        return f"iteration {step} of {total} (Iter(train) [{step}/{total}] in the log)"
 
 
 class _EvalLoop(BaseLoop):

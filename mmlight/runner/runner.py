@@ -123,6 +123,9 @@ class Runner(HookRegistryMixin):
         local = dict(locals())
         for stage in _STAGE_ARGS:
             _check_stage_args(stage, local)
+        from mmlight.runner.config_checks import check_runner_arguments
+
+        check_runner_arguments(local)  # bad values refused before anything is built
         self._train_dataloader = train_dataloader
         self._train_loop: Any = train_cfg
         self.optim_wrapper: Any = optim_wrapper

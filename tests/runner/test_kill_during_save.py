@@ -37,7 +37,7 @@ def _finish(work_dir: Path, resume: bool, out: Path) -> dict:
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MMLIGHT_TEST_PAUSE")}
-    env.update(extra)
+    env.update(OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore", **extra)  # fast on a busy machine
     return env
 
 

@@ -1,0 +1,123 @@
+"""Stop at the first NaN or infinite loss instead of training on, and checkpointing, garbage.
+
+MMEngine logs ``loss: nan`` and keeps going: the run ends with exit 0 and a "best" checkpoint
+of a broken model. mmlight checks the values ``train_step`` returns (``log_vars``) right after
+it returns, before any ``after_train_iter`` hook - so before ``CheckpointHook`` could save the
+broken state - and by default raises :class:`NonFiniteLossError` naming the epoch, the
+iteration and the non-finite keys (exit 1 in the CLIs).
+
+Only keys whose name contains ``'loss'`` are checked: MMEngine's ``parse_losses`` optimises
+the sum of exactly those; other logged values (an accuracy that is NaN on an empty batch) do
+not stop a run. The check reads the loss values, never gradients: under AMP with a dynamic
+loss scale an overflowing step is skipped by the scaler and the loss itself stays finite, so
+such steps are normal and go on.
+
+The switch is the top-level config key ``nonfinite_loss``:
+
+* ``'error'`` (default): raise at the first non-finite loss;
+* ``'warn'``: MMEngine's behaviour - log a warning (the 1st, 2nd, 4th, 8th... occurrence)
+  and continue.
+
+Under DDP each rank checks its own losses; the rank that sees one raises, and the launcher
+(torchrun, or Lightning's) stops the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+__all__ = ["NonFiniteLossError", "NonFiniteLossGuard", "nonfinite_losses"]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A training loss was NaN or infinite; training stopped before that state was saved."""
+
+
+def _as_float(value: Any) -> float:
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().float().mean())
+    return float(value)
+
+
+def nonfinite_losses(log_vars: Mapping[str, Any]) -> dict[str, float]:
+    """The loss entries (key contains ``'loss'``) of ``log_vars`` that are NaN or infinite.
+
+    One device sync for all tensor entries together; entries that are neither tensors nor
+    numbers are ignored.
+    """
+    tensors: list[tuple[str, torch.Tensor]] = []
+    bad: dict[str, float] = {}
+    for key, value in log_vars.items():
+        if "loss" not in key:
+            continue
+        if isinstance(value, torch.Tensor):
+            if value.is_floating_point() or value.is_complex():
+                tensors.append((key, value))
+        elif isinstance(value, (int, float)) and not math.isfinite(value):
+            bad[key] = float(value)
+    if tensors and not _all_finite([t for _, t in tensors]):
+        for key, value in tensors:
+            if not bool(torch.isfinite(value.detach()).all()):
+                bad[key] = _as_float(value)
+    return bad
+
+
+def _all_finite(tensors: list[torch.Tensor]) -> bool:
+    if len(tensors) == 1:
+        return bool(torch.isfinite(tensors[0].detach()).all())
+    device = tensors[0].device
+    try:
+        flat = torch.cat([t.detach().reshape(-1).to(device, torch.float32) for t in tensors])
+    except RuntimeError:  # e.g. complex values: check one by one
+        return all(bool(torch.isfinite(t.detach()).all()) for t in tensors)
+    return bool(torch.isfinite(flat).all())
+
+
+class NonFiniteLossGuard:
+    """Applies the ``nonfinite_loss`` mode to each training iteration's ``log_vars``."""
+
+    def __init__(self, mode: str = "error", logger: Any = None) -> None:
+        from mmlight.runner.config_checks import require_valid
+
+        require_valid("nonfinite_loss", mode)
+        self.mode = mode
+        self.logger = logger
+        self.count = 0
+
+    @classmethod
+    def for_runner(cls, runner: Any) -> NonFiniteLossGuard:
+        """The guard the runner's config asks for (``cfg.nonfinite_loss``, default 'error')."""
+        cfg_get = getattr(runner.cfg, "get", None)
+        mode = cfg_get("nonfinite_loss", None) if cfg_get is not None else None
+        return cls(mode or "error", getattr(runner, "logger", None))
+
+    def check(self, outputs: Any, where: str | Any) -> None:
+        """Raise (or warn) if ``outputs`` - ``train_step``'s log_vars - hold a non-finite loss.
+
+        ``where`` is the position in words, or a callable making it (only called on failure).
+        """
+        if not isinstance(outputs, Mapping):
+            return
+        bad = nonfinite_losses(outputs)
+        if not bad:
+            return
+        self.count += 1
+        position = where() if callable(where) else where
+        values = ", ".join(f"{key}={value}" for key, value in bad.items())
+        if self.mode == "error":
+            raise NonFiniteLossError(
+                f"non-finite loss at {position}: {values}. Training stopped before any "
+                "after_train_iter hook ran, so no checkpoint of this state was written. "
+                "Lower the learning rate, clip gradients (optim_wrapper.clip_grad) or check "
+                "the data; set nonfinite_loss='warn' in the config to log and continue as "
+                "MMEngine does"
+            )
+        if self.count & (self.count - 1) == 0 and self.logger is not None:  # 1, 2, 4, 8...
+            self.logger.warning(
+                f"non-finite loss at {position}: {values} (occurrence {self.count}; "
+                "continuing because nonfinite_loss='warn')"
+            )
