@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -72,21 +70,6 @@ def test_other_errors_pass_unchanged(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="I/O error") as info:
         atomic_write(tmp_path / "x", writer)
     assert not isinstance(info.value, NoSpaceLeftError)
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 KiB tmpfs (needs root; skipped where mounting is not allowed)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_real_full_disk_during_checkpoint_save(tiny_disk: Path) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -314,21 +312,6 @@ def test_stale_temp_files_in_an_fsspec_out_dir_are_removed(tmp_path: Path) -> No
     left = sorted(p.rpartition("/")[2] for p in fs.ls(folder, detail=False))
     assert left == sorted([*NOT_OURS, "epoch_1.pth"])
     fs.rm(root, recursive=True)
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 KiB tmpfs (needs root; skipped where mounting is not allowed)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_full_disk_during_a_save_is_named_and_keeps_the_previous_checkpoint(
