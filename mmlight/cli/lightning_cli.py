@@ -256,7 +256,7 @@ class MMLightCLI(LightningCLI):
         self.trainer = None  # type: ignore[assignment]  # the Runner builds the Trainer
         if not self._build:
             return
-        self.runner = build_runner(cfg)
+        self.runner = build_runner(cfg, training=subcommand == "fit")
         self.runner.trainer_kwargs.update(objects)
         self.model = self.runner.model
 

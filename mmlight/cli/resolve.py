@@ -106,16 +106,28 @@ def apply_work_dir(cfg: Any, config_path: str | None, work_dir: str | None = Non
         cfg["work_dir"] = osp.join("./work_dirs", stem)
 
 
-def build_runner(cfg: Any) -> Any:
-    """``RUNNERS.build(cfg)`` when the config names a ``runner_type``, else ``Runner.from_cfg``."""
+def build_runner(cfg: Any, training: bool = False) -> Any:
+    """``RUNNERS.build(cfg)`` when the config names a ``runner_type``, else ``Runner.from_cfg``.
+
+    ``training``: the run will train, so it takes the work_dir lock first - a second training
+    run in the same work_dir is refused before its model and data are built.
+    """
     from mmlight.registry import RUNNERS
     from mmlight.runner import Runner
 
     if cfg.get("model", None) is None:
         raise CLIError("the config has no `model`: every Runner config needs model=dict(type=...)")
-    if "runner_type" in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    if not training:
+        return RUNNERS.build(cfg) if "runner_type" in cfg else Runner.from_cfg(cfg)
+    from mmlight.runner.work_dir import prepare_work_dir
+    from mmlight.runner.work_dir_lock import WorkDirClaim, hold_work_dir
+
+    launcher = cfg.get("launcher", "none")
+    claim = WorkDirClaim()  # held until the Runner holds the folder itself
+    hold_work_dir(claim, prepare_work_dir(cfg.work_dir), launcher)
+    runner = RUNNERS.build(cfg) if "runner_type" in cfg else Runner.from_cfg(cfg)
+    hold_work_dir(runner, runner.work_dir, launcher)
+    return runner
 
 
 def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = False) -> None:

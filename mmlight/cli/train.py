@@ -102,7 +102,7 @@ def _body(argv: list[str], phase: Phase) -> None:
     args = build_parser().parse_args(argv)
     export_local_rank(args)
 
-    runner = build_runner(prepare_config(args))
+    runner = build_runner(prepare_config(args), training=True)
     phase.running()
     runner.train()
 

@@ -115,9 +115,6 @@ class Runner(HookRegistryMixin):
 
         # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
         self._work_dir = prepare_work_dir(work_dir)
-        from mmlight.runner.work_dir_lock import hold_work_dir
-
-        hold_work_dir(self, self._work_dir, launcher)  # another live run there: fail now
         self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
 
         local = dict(locals())
@@ -443,6 +440,15 @@ class Runner(HookRegistryMixin):
         from mmlight.runner.work_dir import join_work_path
 
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f"{self._timestamp}.py"
+        from mmlight.runner.work_dir_lock import work_dir_holder
+
+        holder = work_dir_holder(self._work_dir)
+        if holder is not None:  # a training run owns the folder and its dump
+            self.logger.info(
+                f"work_dir {self._work_dir} is in use by another run ({holder}); this run "
+                f"does not write its config dump {name} there"
+            )
+            return
         self.cfg.dump(join_work_path(self._work_dir, name))
 
     # ------------------------------------------------------------------ properties
@@ -566,6 +572,10 @@ class Runner(HookRegistryMixin):
     # ------------------------------------------------------------------ stages
     def train(self) -> nn.Module:
         """Train as MMEngine's ``Runner.train``, with Lightning running the loop."""
+        from mmlight.runner.work_dir_lock import hold_work_dir
+
+        # One training run per work_dir: another live one there -> refused before any write.
+        hold_work_dir(self, self._work_dir, self._launcher)
         if not hasattr(self.model, "train_step"):
             raise TypeError(
                 f"{type(self.model).__name__} has no train_step(): models trained by the Runner "

@@ -6,6 +6,12 @@ dump and ``last_checkpoint``. Rank 0 of a run therefore holds ``fcntl.flock`` on
 Runner of its process uses that folder. The kernel drops the lock when the process ends in any
 way - a SIGKILLed run never blocks the next one - and a later run simply takes it over.
 
+Only training takes the lock (``Runner.train()``, and the training command lines before they
+build anything, so a refused run fails at once): validating or testing a checkpoint while
+training goes on in the same work_dir is MMEngine's everyday workflow, and such a run writes
+only its own timestamped log folder. It leaves the config dump alone while another run holds
+the folder (:func:`work_dir_holder`).
+
 The lock is per process, not per Runner: the same process may build several Runners on one
 work_dir (``train()`` then ``test()``, or a script running stages one after another). Other
 ranks take no lock. A remote (fsspec) work_dir cannot be locked: a warning says so once.
@@ -24,7 +30,14 @@ from dataclasses import dataclass, field
 
 from mmlight.config.errors import ConfigError
 
-__all__ = ["LOCK_NAME", "WorkDirInUseError", "hold_work_dir", "launch_rank"]
+__all__ = [
+    "LOCK_NAME",
+    "WorkDirClaim",
+    "WorkDirInUseError",
+    "hold_work_dir",
+    "launch_rank",
+    "work_dir_holder",
+]
 
 LOCK_NAME = ".mmlight.lock"
 
@@ -86,6 +99,38 @@ def hold_work_dir(owner: object, work_dir: str, launcher: str = "none") -> None:
     token = id(owner)
     held.users.add(token)
     weakref.finalize(owner, _release, path, token)
+
+
+class WorkDirClaim:
+    """An owner of the lock before any Runner exists: a command line that trains holds the
+    work_dir with one while it builds the Runner, which then holds it for itself."""
+
+
+def work_dir_holder(work_dir: str) -> str | None:
+    """Who holds ``work_dir`` (``pid N on host H, started T: command``) if another process
+    does, else None. Takes nothing: the lock is free again when this returns."""
+    local = _local_path(work_dir)
+    if local is None:
+        return None
+    path = osp.realpath(osp.join(local, LOCK_NAME))
+    held = _HELD.get(path)
+    if held is not None and held.pid == os.getpid():
+        return None
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no lock file: nobody ever held it
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _read_holder(fd)
+    except OSError:  # a file system without flock support
+        return None
+    finally:
+        os.close(fd)  # also drops the probe's own lock
+    return None
 
 
 def _local_path(work_dir: str) -> str | None:

@@ -157,3 +157,29 @@ def test_remote_work_dir_warns_once_that_it_cannot_be_locked(
     assert len(messages) == 1
     assert messages[0].startswith("work_dir memory://lock-test/exp is not on a local file "
                                   "system, so mmlight cannot lock it")
+
+
+def test_a_run_that_does_not_train_shares_the_work_dir(tmp_path: Path) -> None:
+    """Testing a checkpoint while training goes on in its work_dir is MMEngine's everyday
+    workflow: such a Runner is built and may evaluate; only train() is refused, before it
+    writes anything, and the config dump of the run in progress is left alone."""
+    from mmlight.config import Config
+    from tests.runner.test_runner_checkpoint import make_runner
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "exp.py").write_text("seed = 1\n")
+    holder = _start_holder(work)
+    try:
+        runner = make_runner(work, cfg=Config.fromfile(tmp_path / "exp.py"))
+        with pytest.raises(WorkDirInUseError, match=rf"^work_dir {work} is in use by another "
+                                                    rf"run \(pid {holder.pid} on host "):
+            runner.train()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+        holder.stdout.close()  # type: ignore[union-attr]
+    assert not (work / "exp.py").exists()
+    assert not list(work.glob("*.pth")) and not (work / "last_checkpoint").exists()
+    runner.train()  # the holder is gone: this run takes the folder
+    assert (work / "epoch_2.pth").exists()
