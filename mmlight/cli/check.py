@@ -1,11 +1,12 @@
 """``mmlight check CONFIG``: find every problem in a config without building or running it.
 
 Checks, all reported at once (exit 2 if any error): the config loads; ``model`` is present;
-each stage's three keys are all given or all absent (the Runner's rule); every ``type`` at a
-place whose registry is known resolves there (or as a dotted import path), with a
-did-you-mean; the other keys of such a dict are arguments the class accepts. Types nested deep
-inside ``model`` (``norm_cfg``, ``loss_cls``, ...) belong to registries the check cannot know,
-so an unresolved one there is a warning.
+each stage's three keys are all given or all absent (the Runner's rule); every value the
+Runner refuses before training (``mmlight.runner.config_checks.RULES``: counters, intervals,
+batch sizes, ``nonfinite_loss``); every ``type`` at a place whose registry is known resolves
+there (or as a dotted import path), with a did-you-mean; the other keys of such a dict are
+arguments the class accepts. Types nested deep inside ``model`` (``norm_cfg``, ``loss_cls``,
+...) belong to registries the check cannot know, so an unresolved one there is a warning.
 """
 
 from __future__ import annotations
@@ -227,6 +228,21 @@ def _line_of(text: str, value: str) -> int | None:
     return None
 
 
+def _line_of_key(text: str, key: str, value: Any) -> int | None:
+    """The one line that sets the last part of ``key`` to ``value`` (``val_interval=0``,
+    ``"val_interval": 0``); None if no line or several do (a value from ``--cfg-options``)."""
+    leaf = re.escape(key.rsplit(".", 1)[-1])
+    if isinstance(value, str):
+        literal = "(?:" + "|".join(re.escape(q + value + q) for q in ("'", '"')) + ")"
+    else:
+        literal = re.escape(str(value))
+    pattern = re.compile(
+        r"""(?<![\w.])['"]?""" + leaf + r"""['"]?\s*[=:]\s*""" + literal + r"(?![\w.])"
+    )
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if pattern.search(line)]
+    return lines[0] if len(lines) == 1 else None
+
+
 def _own_text(cfg: Any) -> str:
     """The config file's own source (``cfg.text`` also holds its bases), for line numbers."""
     filename = getattr(cfg, "filename", None)
@@ -257,13 +273,17 @@ def check_config(cfg: Any) -> list[Problem]:
                 f"missing: {', '.join(given)} given, so the {stage} stage also needs "
                 f"{', '.join(missing)} (or remove {', '.join(given)} to skip {stage})",
             ))
+    from mmlight.runner.config_checks import find_problems
+
+    plain = cfg.to_dict()
+    for bad in find_problems(plain):  # the values the Runner would refuse (exit 2)
+        problems.append(Problem(bad.key, bad.message, _line_of_key(text, bad.key, bad.value)))
     registries = _registries()
     scope = cfg.get("default_scope", None)
     if isinstance(scope, str):
         from mmlight.registry.registry import _import_scope_registry
 
         _import_scope_registry(scope)
-    plain = cfg.to_dict()
     for path, node, reg_name, strict in _places(plain):
         type_name = node["type"]
         if not isinstance(type_name, str):

@@ -61,6 +61,24 @@ def _is_str_seq(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
 
+def _check_interval(interval: Any) -> Any:
+    """``interval`` if it is -1 (no periodic checkpoint) or a whole number >= 1.
+
+    MMEngine silently saves nothing periodic for 0 or any negative value; a typo such as
+    ``interval=-3`` is refused instead (a built hook too, not only a config dict).
+    """
+    whole = (
+        isinstance(interval, (int, float)) and not isinstance(interval, bool)
+        and float(interval).is_integer()
+    )
+    if whole and (interval == -1 or interval >= 1):
+        return interval
+    raise CheckpointHookArgumentError(
+        f"CheckpointHook: interval must be a positive integer, or -1 for no periodic "
+        f"checkpoint, but got {interval!r}"
+    )
+
+
 @HOOKS.register_module()
 class CheckpointHook(Hook):
     """Save checkpoints every ``interval`` epochs (or iterations), at the end, and the best."""
@@ -98,7 +116,7 @@ class CheckpointHook(Hook):
         save_begin: int = 0,
         **kwargs: Any,
     ) -> None:
-        self.interval = interval
+        self.interval = _check_interval(interval)
         self.by_epoch = by_epoch
         self.save_optimizer = save_optimizer
         self.save_param_scheduler = save_param_scheduler

@@ -54,18 +54,21 @@ def require_batches(dataloader: Any, key: str, world_size: int = 1) -> None:
     numbers = f"dataset length {size}, batch_size {batch_size}, drop_last={drop_last}"
     per_process = size
     if world_size > 1:
+        # The sampler shards the dataset: what one process sees decides its batches.
         sampler = getattr(getattr(dataloader, "batch_sampler", None), "sampler", None)
         per_process = _length(sampler) if sampler is not None else None
-        numbers += f", {world_size} processes with {per_process} samples each"
+        share = f"{per_process} samples" if per_process is not None else "its share"
+        numbers += f", {world_size} processes, this one with {share}"
     if size == 0:
         fix = (
             f"the dataset ({name}) is empty: check {key}.dataset (data_root, ann_file, "
             "filters)"
         )
     elif drop_last:
+        most = f" of at most {per_process}" if per_process else " no larger than the data"
         fix = (
-            f"drop_last=True drops the only, incomplete batch: use a batch_size of at most "
-            f"{per_process} or set {key}.drop_last=False"
+            f"drop_last=True drops the only, incomplete batch: use a batch_size{most} or set "
+            f"{key}.drop_last=False"
         )
     else:
         fix = f"the sampler of {key} yields no sample: check {key}.sampler"

@@ -111,18 +111,18 @@ class Runner(HookRegistryMixin):
         experiment_name: str | None = None,
         cfg: Any = None,
     ) -> None:
-        from mmlight.runner.work_dir import prepare_work_dir
-
-        # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
-        self._work_dir = prepare_work_dir(work_dir)
-        self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
-
         local = dict(locals())
         for stage in _STAGE_ARGS:
             _check_stage_args(stage, local)
         from mmlight.runner.config_checks import check_runner_arguments
 
-        check_runner_arguments(local)  # bad values refused before anything is built
+        # Bad values refused before anything is built or written (not even the work_dir).
+        check_runner_arguments(local)
+        from mmlight.runner.work_dir import prepare_work_dir
+
+        # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
+        self._work_dir = prepare_work_dir(work_dir)
+        self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
         self._train_dataloader = train_dataloader
         self._train_loop: Any = train_cfg
         self.optim_wrapper: Any = optim_wrapper
