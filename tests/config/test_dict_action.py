@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -102,3 +103,27 @@ def test_a_call_with_commas_is_refused_clearly_instead_of_recursing() -> None:
     # Commas inside parentheses still parse where they always did.
     parsed = parser.parse_args(["--cfg-options", "a=x,(y,z)", "b=dict(type)"]).cfg_options
     assert parsed == {"a": ["x", ("y", "z")], "b": "dict(type)"}
+
+
+@pytest.mark.parametrize(
+    ("item", "what"),
+    [
+        ("=5", "an empty key"),
+        (" =5", "an empty key"),
+        ("a..b=1", "an empty part in the key 'a..b'"),
+        (".a=1", "an empty part in the key '.a'"),
+        ("model.=1", "an empty part in the key 'model.'"),
+    ],
+)
+def test_an_empty_key_or_key_part_is_refused(item: str, what: str) -> None:
+    """mmengine accepts ``=5`` and the dumped config then holds ``globals()['']``."""
+    with pytest.raises(
+        ConfigError,
+        match=rf"^--options: {re.escape(repr(item))} has {re.escape(what)}; write KEY=VALUE "
+        r"with a dotted key path \(e\.g\. --options model\.backbone\.depth=50\)$",
+    ):
+        parser().parse_args(["--options", "a=1", item])
+
+
+def test_keys_with_every_part_named_are_accepted() -> None:
+    assert parser().parse_args(["--options", "a.b.c=1", "x=="]).options == {"a.b.c": 1, "x": "="}
