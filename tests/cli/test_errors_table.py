@@ -76,6 +76,48 @@ def _failing(project: Path, name: str, body: str) -> str:
                   f'"toy_fail_pkg"], allow_failed_imports=False)\n{body}')
 
 
+NAN_MODULE = '''
+from mmlight.registry import MODELS
+from toy_cli_pkg import ToyCliNet
+
+
+@MODELS.register_module()
+class NanCliNet(ToyCliNet):
+    """ToyCliNet whose loss is NaN from training step ``nan_from`` on (1-based)."""
+
+    def __init__(self, nan_from=7, **kwargs):
+        super().__init__(**kwargs)
+        self.nan_from, self.steps = nan_from, 0
+
+    def forward(self, inputs, data_samples=None, mode="tensor"):
+        out = super().forward(inputs, data_samples, mode)
+        if mode == "loss":
+            self.steps += 1
+            if self.steps >= self.nan_from:
+                out["loss"] = out["loss"] * float("nan")
+        return out
+'''
+
+
+def _nan_loss(project: Path, name: str) -> str:
+    """A child of toy.py whose loss is NaN at epoch 2, iteration 3, saving every epoch."""
+    _write(project, "toy_nan_pkg.py", NAN_MODULE)
+    return _child(project, name, "\n".join([
+        'custom_imports = dict(imports=["toy_cli_pkg", "toy_nan_pkg"], '
+        "allow_failed_imports=False)",
+        'model = dict(type="NanCliNet", nan_from=7)',
+        'default_hooks = dict(checkpoint=dict(type="CheckpointHook", interval=1, '
+        'save_best="auto"))',
+    ]))
+
+
+def _iter_based(project: Path, name: str, body: str = "") -> str:
+    """A child of toy.py training by iterations (an endless sampler), plus ``body``."""
+    return _child(project, name, "train_cfg = dict(_delete_=True, by_epoch=False, max_iters=6, "
+                  "val_interval=2)\ntrain_dataloader = dict(sampler=dict(type="
+                  f'"InfiniteSampler"))\n{body}')
+
+
 def _inherits_failing_base(project: Path) -> str:
     _child(project, "r2.py", "steps = undefined_name")
     return _write(project, "r3.py", '_base_ = ["r2.py"]\n')
@@ -219,6 +261,68 @@ CASES: list[Case] = [
      2, ("is a directory", "configs/a.py")),
     ("registry-dir-config", _mmlight, lambda p: ["registry", "-c", _config_dir(p)],
      2, ("is a directory", "configs/a.py")),
+    # -- runs that would do nothing, and values found late: exit 2 before training --------
+    ("empty-dataset", _train,
+     lambda p: ["toy.py", "--cfg-options", "train_dataloader.dataset.size=0"],
+     2, ("train_dataloader yields no batch (dataset length 0, batch_size 4, drop_last=False "
+         "-> 0 batches)", "check train_dataloader.dataset")),
+    ("fit-empty-dataset", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--cfg-options", "train_dataloader.dataset.size=0"],
+     2, ("train_dataloader yields no batch (dataset length 0",)),
+    ("iter-drop-last", _train,
+     lambda p: [_iter_based(p, "d1.py", "train_dataloader = dict(drop_last=True, "
+                            "dataset=dict(size=3))")],
+     2, ("train_dataloader yields no batch (dataset length 3, batch_size 4, drop_last=True "
+         "-> 0 batches)", "batch_size of at most 3", "train_dataloader.drop_last=False")),
+    ("empty-val-dataset", _mmlight,
+     lambda p: ["validate", "-c", "toy.py", "--cfg-options", "val_dataloader.dataset.size=0"],
+     2, ("val_dataloader yields no batch (dataset length 0",)),
+    ("max-epochs-0", _train, lambda p: ["toy.py", "--cfg-options", "train_cfg.max_epochs=0"],
+     2, ("train_cfg.max_epochs must be a positive integer", "got 0")),
+    ("fit-max-epochs-0", _mmlight, lambda p: ["fit", "-c", "toy.py", "--trainer.max_epochs", "0"],
+     2, ("train_cfg.max_epochs must be a positive integer", "got 0")),
+    ("val-interval-0", _train, lambda p: ["toy.py", "--cfg-options", "train_cfg.val_interval=0"],
+     2, ("train_cfg.val_interval must be a positive integer", "got 0")),
+    ("fit-val-interval-0", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--trainer.check_val_every_n_epoch", "0"],
+     2, ("train_cfg.val_interval must be a positive integer", "got 0")),
+    ("checkpoint-interval-negative", _train,
+     lambda p: ["toy.py", "--cfg-options", "default_hooks.checkpoint.interval=-3"],
+     2, ("default_hooks.checkpoint.interval must be a positive integer, or -1 for no periodic "
+         "checkpoint, got -3",)),
+    ("max-iters-abc", _train,
+     lambda p: [_iter_based(p, "d2.py"), "--cfg-options", "train_cfg.max_iters=abc"],
+     2, ("train_cfg.max_iters must be a positive integer (iterations to train), got 'abc'",)),
+    ("fit-max-iters-abc", _mmlight,
+     lambda p: ["fit", "-c", _iter_based(p, "d3.py", 'train_cfg = dict(max_iters="abc")')],
+     2, ("train_cfg.max_iters must be a positive integer", "got 'abc'")),
+    ("batch-size-negative", _train,
+     lambda p: ["toy.py", "--cfg-options", "train_dataloader.batch_size=-4"],
+     2, ("train_dataloader.batch_size must be a positive integer, got -4",)),
+    ("fit-batch-size-negative", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--cfg.train_dataloader.batch_size", "-4"],
+     2, ("train_dataloader.batch_size must be a positive integer, got -4",)),
+    ("cfg-options-empty-key", _train, lambda p: ["toy.py", "--cfg-options", "=5"],
+     2, ("--cfg-options: '=5' has an empty key",)),
+    ("fit-cfg-options-empty-key-part", _mmlight,
+     lambda p: ["fit", "-c", "toy.py", "--cfg-options", "a..b=1"],
+     2, ("--cfg-options: 'a..b=1' has an empty part in the key 'a..b'",)),
+    ("nonfinite-loss-mode", _train, lambda p: ["toy.py", "--cfg-options", "nonfinite_loss=off"],
+     2, ("nonfinite_loss must be 'error' or 'warn', got 'off'",)),
+    ("check-bad-values", _mmlight,
+     lambda p: ["check", "toy.py", "--cfg-options", "train_cfg.val_interval=0",
+                "train_dataloader.batch_size=-4", "default_hooks.logger.interval=0"],
+     2, ("toy.py: error: train_cfg.val_interval: must be a positive integer",
+         "toy.py: error: train_dataloader.batch_size: must be a positive integer, got -4",
+         "toy.py: error: default_hooks.logger.interval: must be a positive integer, got 0",
+         "3 problem(s) in toy.py")),
+    # -- a non-finite loss while training: exit 1, where and which keys --------------------
+    ("nan-loss", _train, lambda p: [_nan_loss(p, "n1.py")],
+     1, ("non-finite loss at epoch 2, iteration 3 of the epoch (iteration 7 overall; "
+         "Epoch(train) [2][3/4] in the log): loss=nan", "no checkpoint of this state",
+         "nonfinite_loss='warn'", "--debug")),
+    ("fit-nan-loss", _mmlight, lambda p: ["fit", "-c", _nan_loss(p, "n2.py")],
+     1, ("non-finite loss at epoch 2, iteration 3 of the epoch", "loss=nan")),
 ]
 
 
@@ -273,3 +377,24 @@ def test_subprocess_errors(project: Path) -> None:
     assert "val_evaluator: missing" in result.stderr
     assert "3 problem(s)" in result.stderr
     assert os.path.exists(project / "toy.py")
+
+
+def test_nan_loss_writes_no_checkpoint_of_the_broken_state(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The NaN comes in epoch 2: epoch 1's checkpoints stay, nothing of epoch 2 is written;
+    ``nonfinite_loss='warn'`` trains to the end and exits 0, as MMEngine does."""
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(project))
+    config = _nan_loss(project, "n3.py")
+    work = project / "work"
+    assert _train([config]) == 1
+    assert sorted(p.name for p in work.glob("*.pth")) == [
+        "best_toy_accuracy_epoch_1.pth", "epoch_1.pth",
+    ]
+    assert (work / "last_checkpoint").read_text().strip().endswith("epoch_1.pth")
+    capfd.readouterr()
+    assert _train([config, "--work-dir", str(project / "warned"), "--cfg-options",
+                   "nonfinite_loss=warn"]) == 0
+    assert (project / "warned" / "epoch_2.pth").exists()
+    assert "continuing because nonfinite_loss='warn'" in capfd.readouterr().out
