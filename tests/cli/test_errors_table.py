@@ -204,7 +204,8 @@ CASES: list[Case] = [
     ("print-config-missing", _mmlight, lambda p: ["print-config", "nada.py"], 2, ("nada.py",)),
     # -- failures while running: exit 1, the component, key, stage and place named ----------
     ("dataset-raises", _train,
-     lambda p: [_failing(p, "f1.py", 'train_dataloader = dict(dataset=dict(type="CorruptCliData"))')],
+     lambda p: [_failing(p, "f1.py",
+                         'train_dataloader = dict(dataset=dict(type="CorruptCliData"))')],
      1, ("KeyError: sample 7 is corrupt", "train_dataloader.dataset (CorruptCliData)",
          "loading sample 7", "stage train, epoch 1, iteration 2/4", "--debug")),
     ("dataset-missing-file", _mmlight,
