@@ -127,6 +127,10 @@ RULES: tuple[Rule, ...] = (
         "a positive integer, or -1 for no periodic checkpoint",
     ),
     Rule("default_hooks.logger.interval", _positive_integer, "a positive integer"),
+    Rule(
+        "auto_scale_lr.base_batch_size", _positive_integer,
+        "a positive integer (the total batch size the learning rate was set for)",
+    ),
     Rule("nonfinite_loss", _nonfinite_mode, " or ".join(map(repr, NONFINITE_LOSS_MODES))),
 )
 

@@ -80,6 +80,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("default_hooks.checkpoint.interval", -3, "a positive integer, or -1 for no periodic"),
     ("default_hooks.checkpoint.interval", 0, "a positive integer, or -1 for no periodic"),
     ("default_hooks.logger.interval", 0, "a positive integer"),
+    ("auto_scale_lr.base_batch_size", 0, "a positive integer (the total batch size"),
     ("nonfinite_loss", "ignore", "'error' or 'warn'"),
 ]
 
@@ -95,6 +96,7 @@ GOOD: list[tuple[str, Any]] = [
     ("default_hooks.checkpoint.interval", -1),
     ("default_hooks.checkpoint.interval", 5),
     ("default_hooks.logger.interval", 50),
+    ("auto_scale_lr.base_batch_size", 16),
     ("nonfinite_loss", "error"),
     ("nonfinite_loss", "warn"),
 ]
@@ -189,11 +191,13 @@ def test_check_runner_arguments_reads_top_level_keys_from_cfg() -> None:
         (dict(default_hooks=dict(logger=None, checkpoint=dict(type="CheckpointHook",
                                                              interval=-3))),
          r"default_hooks\.checkpoint\.interval must be a positive integer, or -1 .*got -3"),
+        (dict(auto_scale_lr=dict(enable=True, base_batch_size=0)),
+         r"auto_scale_lr\.base_batch_size must be a positive integer .*got 0"),
         (dict(cfg=dict(nonfinite_loss="maybe")),
          r"nonfinite_loss must be 'error' or 'warn', got 'maybe'"),
     ],
     ids=["val_interval", "max_epochs", "max_iters", "batch_size", "checkpoint_interval",
-         "nonfinite_loss"],
+         "base_batch_size", "nonfinite_loss"],
 )
 def test_runner_refuses_before_building_or_writing_anything(
     tmp_path: Path, changes: dict[str, Any], message: str
