@@ -76,11 +76,15 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
     types: tuple[type[BaseException], ...] = (
         CLIError, ConfigError, RegistryError, ArgumentError, FileNotFoundError, ImportError
     )
-    # A refused checkpoint (load_from in the config, found only when a stage loads it); the
-    # module is not imported here for it: if it is not loaded, nothing raised its error.
+    # A refused, unreadable or unfitting checkpoint (load_from in the config, or the one
+    # work_dir/last_checkpoint names, found only when a stage loads it); the module is not
+    # imported here for it: if it is not loaded, nothing raised its errors.
+    loading = sys.modules.get("mmlight.runner.runner_checkpoint")
+    if loading is not None:
+        types += loading.CHECKPOINT_INPUT_ERRORS
     checkpoint = sys.modules.get("mmlight.runner.checkpoint")
     if checkpoint is not None:
-        types += (checkpoint.UnsafeCheckpointError,)
+        types += (checkpoint.UnsafeCheckpointError, checkpoint.NotACheckpointError)
     return types
 
 

@@ -267,17 +267,27 @@ class MMLightCLI(LightningCLI):
         if ckpt_path is None:
             return
         ckpt_path = str(ckpt_path)
+        pointer_dir = None  # the work_dir whose last_checkpoint named the file
         if ckpt_path == "last":
             if subcommand == "fit":
                 cfg.resume, cfg.load_from = True, None
                 return
             ckpt_path = _last_checkpoint(cfg.work_dir)
+            pointer_dir = cfg.work_dir
         elif ckpt_path in ("best", "hpc", "registry"):
             raise CLIError(
                 f"--ckpt_path {ckpt_path!r} is a Lightning checkpoint alias mmlight cannot "
                 "resolve; give a checkpoint path (or 'last' for the latest in work_dir)"
             )
-        check_checkpoint(ckpt_path, "--ckpt_path", unsafe_load=unsafe_load)
+        try:
+            check_checkpoint(ckpt_path, "--ckpt_path", unsafe_load=unsafe_load)
+        except CLIError as error:
+            if pointer_dir is not None:
+                from mmlight.runner.runner_checkpoint import pointed_at_by_last_checkpoint
+                from mmlight.utils.error_notes import set_note
+
+                set_note(error, pointed_at_by_last_checkpoint(pointer_dir, ckpt_path))
+            raise
         if subcommand == "fit":
             cfg.resume = True
         cfg.load_from = ckpt_path

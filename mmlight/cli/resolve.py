@@ -139,6 +139,10 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
     """
     if "://" in path:
         return  # remote: let the loader report it
+    if osp.isdir(path):
+        from mmlight.runner.checkpoint_folder import folder_is_not_a_checkpoint
+
+        raise CLIError(folder_is_not_a_checkpoint(f"{flag} {path!r}", path))
     if not osp.isfile(path):
         hint = ""
         folder = osp.dirname(path) or "."
@@ -157,7 +161,11 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
             raise CLIError(f"{flag} {path!r} is corrupt: {error}") from error
         if bad is not None:
             raise CLIError(f"{flag} {path!r} is corrupt: member {bad!r} fails its CRC check")
-    from mmlight.runner.checkpoint import NotACheckpointError, check_checkpoint_safe
+    from mmlight.runner.checkpoint import (
+        UNREADABLE_HINT,
+        NotACheckpointError,
+        check_checkpoint_safe,
+    )
 
     try:
         names = check_checkpoint_safe(path)
@@ -167,8 +175,7 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
         else:
             detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CLIError(
-            f"{flag} {path!r} is not a readable PyTorch checkpoint ({detail}); it may be "
-            "truncated or not a checkpoint at all"
+            f"{flag} {path!r} is not a readable checkpoint ({detail}); {UNREADABLE_HINT}"
         ) from error
     if names and not unsafe_load:
         raise CLIError(

@@ -42,6 +42,7 @@ __all__ = [
     "load_checkpoint",
     "load_state_dict",
     "save_checkpoint",
+    "shape_mismatches",
     "weights_to_cpu",
 ]
 
@@ -110,6 +111,8 @@ def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load
     except pickle.UnpicklingError as error:
         offending = _refused_object(str(error))
         if offending is None:
+            offending = _first_refused_statically(stream)
+        if offending is None:
             reason = f"its pickle cannot be parsed: {_unpickler_detail(str(error))}"
             raise _not_a_checkpoint(filename, reason) from error
         refused = UnsafeCheckpointError(
@@ -122,17 +125,59 @@ def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load
         refused.offending = offending
         raise refused from error
     except (RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
-        reason = f"{type(error).__name__}: {str(error)[:200]}"
+        reason = _cut_short(stream) or f"{type(error).__name__}: {_first_sentence(str(error))}"
         raise _not_a_checkpoint(filename, reason) from error
+
+
+def _first_refused_statically(stream: IO[bytes]) -> str | None:
+    """The first refused global of a pickle torch's unpickler stopped reading early (at an
+    opcode it does not support, as in protocol 0/1/4/5 files), found by parsing its opcodes:
+    nothing in it is created or called. None when every global it names is allowed."""
+    from mmlight.runner.pickle_scan import globals_in_checkpoint, refused_globals
+
+    try:
+        names = globals_in_checkpoint(stream)
+    except (OSError, ValueError):  # a stream that cannot seek back: nothing more to learn
+        return None
+    refused = refused_globals(names, checkpoint_safe_globals())
+    return refused[0] if refused else None
+
+
+# Why a file that is not a checkpoint is not one; the same words on every path to it.
+UNREADABLE_HINT = "it may be truncated (a save cut short) or not a file written by torch.save"
 
 
 def _not_a_checkpoint(filename: str, reason: str) -> NotACheckpointError:
     error = NotACheckpointError(
-        f"{filename} is not a readable checkpoint ({reason}); is it truncated or not a file "
-        "written by torch.save?"
+        f"{filename} is not a readable checkpoint ({reason}); {UNREADABLE_HINT}"
     )
     error.reason = reason
     return error
+
+
+def _cut_short(stream: IO[bytes]) -> str | None:
+    """Why torch could not open a zip checkpoint, when the reason is that its end is missing
+    (torch then says only "Invalid argument" or "failed finding central directory")."""
+    import zipfile
+
+    try:
+        stream.seek(0)
+        if stream.read(4) != b"PK\x03\x04" or zipfile.is_zipfile(stream):
+            return None
+    except (OSError, ValueError):
+        return None
+    return "a zip archive, torch's format, without its closing directory: the file was cut short"
+
+
+def _first_sentence(message: str, limit: int = 300) -> str:
+    """The first sentence of an error message (torch appends paragraphs of advice), cut at a
+    word boundary and marked with '...' only if that sentence alone exceeds ``limit``."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    text = lines[0] if lines else "no reason given"
+    sentence = re.split(r"(?<=\w)\.\s", text, maxsplit=1)[0].rstrip(".")
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 # What torch's weights_only unpickler says when it meets an object it will not create; every
@@ -188,7 +233,9 @@ def _checked_source(filename: str | Path) -> str:
         if not exists(name):
             raise CheckpointNotFoundError(f"checkpoint {name} does not exist")
         if not isfile(name):
-            raise CheckpointNotFoundError(f"checkpoint {name} is a directory, not a file")
+            from mmlight.runner.checkpoint_folder import folder_is_not_a_checkpoint
+
+            raise CheckpointNotFoundError(folder_is_not_a_checkpoint(f"checkpoint {name}", name))
     return name
 
 
@@ -237,12 +284,18 @@ def _unwrap(module: nn.Module) -> nn.Module:
 
 
 def load_state_dict(
-    module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False, logger: Any = None
+    module: nn.Module,
+    state_dict: Mapping[str, Any],
+    strict: bool = False,
+    logger: Any = None,
+    *,
+    source: str | Path | None = None,
 ) -> None:
     """Load weights tolerantly: report missing and unexpected keys, raise only if ``strict``.
 
     Model wrappers are looked through at every level, so a ``module.``-free state dict fits a
-    wrapped model. ``num_batches_tracked`` buffers do not count as missing.
+    wrapped model. ``num_batches_tracked`` buffers do not count as missing. ``source`` (the
+    checkpoint's path) is named in the report.
     """
     from mmlight.dist import get_rank
 
@@ -273,7 +326,10 @@ def load_state_dict(
     if missing:
         errors.append(f"missing keys in source state_dict: {', '.join(missing)}\n")
     if errors and get_rank() == 0:
-        message = "\n".join(["The model and loaded state dict do not match exactly\n", *errors])
+        origin = "" if source is None else f" (checkpoint {source})"
+        message = "\n".join(
+            [f"The model and loaded state dict do not match exactly{origin}\n", *errors]
+        )
         if strict:
             raise CheckpointStateDictError(message)
         print_log(message, logger=logger, level=logging.WARNING)
@@ -285,6 +341,7 @@ def _load_checkpoint_to_model(
     strict: bool = False,
     logger: Any = None,
     revise_keys: list[tuple[str, str]] | None = None,
+    source: str | Path | None = None,
 ) -> Mapping[str, Any]:
     state_dict = checkpoint.get("state_dict", checkpoint)
     metadata = getattr(state_dict, "_metadata", OrderedDict())
@@ -294,8 +351,27 @@ def _load_checkpoint_to_model(
         )
     revised: Any = state_dict if isinstance(state_dict, OrderedDict) else OrderedDict(state_dict)
     revised._metadata = metadata
-    load_state_dict(model, revised, strict, logger)
+    load_state_dict(model, revised, strict, logger, source=source)
     return checkpoint
+
+
+def shape_mismatches(
+    model: nn.Module,
+    state_dict: Mapping[str, Any],
+    revise_keys: list[tuple[str, str]] | None = None,
+) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
+    """``(key, shape in state_dict, shape in model)`` for every weight both hold with
+    different shapes (keys revised as loading revises them, wrappers looked through)."""
+    own = get_state_dict(model)
+    found = []
+    for key, value in state_dict.items():
+        for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
+            key = re.sub(pattern, replacement, key)
+        mine = own.get(key)
+        if isinstance(value, torch.Tensor) and isinstance(mine, torch.Tensor) \
+                and value.shape != mine.shape:
+            found.append((key, tuple(value.shape), tuple(mine.shape)))
+    return found
 
 
 def load_checkpoint(
@@ -318,7 +394,8 @@ def load_checkpoint(
             f"No state_dict found in checkpoint file {filename}: it holds a "
             f"{type(checkpoint).__name__}, not a dict"
         )
-    return _load_checkpoint_to_model(model, checkpoint, strict, logger, revise_keys)
+    return _load_checkpoint_to_model(model, checkpoint, strict, logger, revise_keys,
+                                     source=filename)
 
 
 # ---------------------------------------------------------------------------------- state

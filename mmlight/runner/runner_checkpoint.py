@@ -29,19 +29,27 @@ import torch
 
 from mmlight.runner.checkpoint import (
     DEFAULT_REVISE_KEYS,
+    CheckpointNotFoundError,
+    CheckpointStateDictError,
+    NotACheckpointError,
+    UnsafeCheckpointError,
+    UnsupportedCheckpointSchemeError,
     _load_checkpoint,
     _load_checkpoint_to_model,
     _unwrap,
     find_latest_checkpoint,
     save_checkpoint,
+    shape_mismatches,
     weights_to_cpu,
 )
 from mmlight.runner.safe_checkpoint import decode_safe, encode_safe, log_dropped
 
 __all__ = [
+    "CHECKPOINT_INPUT_ERRORS",
     "gpu_ids_in_config",
     "load_or_resume",
     "load_runner_checkpoint",
+    "pointed_at_by_last_checkpoint",
     "resume_runner",
     "save_runner_checkpoint",
 ]
@@ -59,13 +67,21 @@ def load_or_resume(runner: Any) -> None:
     if runner._has_loaded:
         return
     resume_from = None
-    if runner._resume and runner._load_from is None:
+    auto = runner._resume and runner._load_from is None
+    if auto:
         resume_from = find_latest_checkpoint(runner.work_dir)
         runner.logger.info(f"Auto resumed from the latest checkpoint {resume_from}.")
     elif runner._resume and runner._load_from is not None:
         resume_from = runner._load_from
     if resume_from is not None:
-        runner.resume(resume_from)
+        try:
+            runner.resume(resume_from)
+        except CHECKPOINT_INPUT_ERRORS as error:
+            if auto:  # the user never named this file: say where it came from
+                from mmlight.utils.error_notes import set_note
+
+                set_note(error, pointed_at_by_last_checkpoint(runner.work_dir, resume_from))
+            raise
         runner._has_loaded = True
     elif runner._load_from is not None:
         runner.load_checkpoint(runner._load_from)
@@ -85,7 +101,8 @@ def load_runner_checkpoint(
     runner.call_hook("after_load_checkpoint", checkpoint=checkpoint)
     model = _unwrap(runner.model)
     keys = DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys
-    _load_checkpoint_to_model(model, checkpoint, strict, logger=runner.logger, revise_keys=keys)
+    _load_checkpoint_to_model(model, checkpoint, strict, logger=runner.logger, revise_keys=keys,
+                              source=filename)
     runner._has_loaded = True
     runner.logger.info(f"Load checkpoint from {filename}")
     return checkpoint
@@ -115,6 +132,7 @@ def resume_runner(
             f"cannot resume from {filename}: it has no meta.epoch/meta.iter (top-level keys: "
             f"{sorted(checkpoint)}); a file with weights only goes in load_from, with resume=False"
         )
+    _refuse_mismatched_shapes(runner, filename, checkpoint)
     runner.train_loop._epoch = meta["epoch"]
     runner.train_loop._iter = meta["iter"]
     _check_gpu_count(runner, meta)
@@ -153,6 +171,54 @@ def resume_runner(
 class _ResumeKeyError(KeyError):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+# A checkpoint that cannot be resumed from: bad input, whichever path named it.
+CHECKPOINT_INPUT_ERRORS = (
+    CheckpointNotFoundError, CheckpointStateDictError, NotACheckpointError,
+    UnsafeCheckpointError, UnsupportedCheckpointSchemeError, _ResumeKeyError,
+)
+
+
+def pointed_at_by_last_checkpoint(work_dir: str, target: str) -> str:
+    """The note added when the file came from ``work_dir/last_checkpoint`` (auto resume,
+    ``--ckpt_path last``): which pointer named it, and what to do about it."""
+    from mmlight.fileio import join_path
+    from mmlight.runner.checkpoint_folder import checkpoints_in_folder
+
+    pointer = join_path(work_dir, "last_checkpoint")
+    _, files = checkpoints_in_folder(work_dir)
+    older = [name for name in files if name != target]
+    choices = f" (the folder also holds {', '.join(older)})" if older else ""
+    return (
+        f"[the file came from {pointer}, which names the latest checkpoint. Write the path "
+        f"of an older, complete checkpoint into it{choices}, or delete it to train from "
+        "scratch]"
+    )
+
+
+_SHOWN_MISMATCHES = 5
+
+
+def _refuse_mismatched_shapes(runner: Any, filename: str, checkpoint: dict) -> None:
+    """A resume continues the saved run, so every saved weight must fit the model: a
+    skipped one would train from its fresh init (and the optimizer state would not fit)."""
+    state_dict = checkpoint.get("state_dict", checkpoint)
+    mismatched = shape_mismatches(_unwrap(runner.model), state_dict)
+    if not mismatched:
+        return
+    shown = "; ".join(
+        f"{name} is {list(saved)} in the checkpoint and {list(own)} in the model"
+        for name, saved, own in mismatched[:_SHOWN_MISMATCHES]
+    )
+    more = len(mismatched) - _SHOWN_MISMATCHES
+    shown += f"; and {more} more" if more > 0 else ""
+    raise CheckpointStateDictError(
+        f"cannot resume from {filename}: {len(mismatched)} of its weights do not fit the "
+        f"model's shapes: {shown}. A resumed run needs the model it was saved with; to start "
+        "a new run from these weights, use load_from with resume=False (weights that do not "
+        "fit are then skipped with a warning)"
+    )
 
 
 def gpu_ids_in_config(text: Any) -> int | None:

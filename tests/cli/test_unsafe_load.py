@@ -230,5 +230,98 @@ def test_check_checkpoint_legacy_format_and_garbage(tmp_path: Path) -> None:
     garbage = tmp_path / "junk.pth"
     garbage.write_text("not a checkpoint at all")
     for unsafe in (False, True):  # the flag never lets an unreadable file through
-        with pytest.raises(CLIError, match=r"'.*junk\.pth' is not a readable PyTorch checkpoint"):
+        with pytest.raises(CLIError, match=r"'.*junk\.pth' is not a readable checkpoint"):
             check_checkpoint(str(garbage), unsafe_load=unsafe)
+
+
+# ------------------------------------------- plain-data checkpoints carrying code (item 1)
+@pytest.fixture(scope="module")
+def poisoned_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real one-epoch checkpoint of the toy project whose every string field carries code,
+    ``{{...}}`` templates, dotted names or import requests (tests/runner/checkpoint_poison.py);
+    it is plain data: a bare ``torch.load(weights_only=True)`` reads it."""
+    import textwrap
+
+    from tests.cli.conftest import TOY_CONFIG, TOY_MODULE
+    from tests.runner.checkpoint_poison import poison
+
+    folder = tmp_path_factory.mktemp("poison_src")
+    (folder / "toy_cli_pkg.py").write_text(textwrap.dedent(TOY_MODULE))
+    config = TOY_CONFIG.format(work_dir=(folder / "work").as_posix())
+    (folder / "toy.py").write_text(textwrap.dedent(config))
+    run_cli("mmlight.cli.train", "toy.py", "--cfg-options", "train_cfg.max_epochs=1",
+            cwd=folder, check_rc=0)
+    checkpoint = torch.load(folder / "work" / "epoch_1.pth", weights_only=True)
+    # the marker path is fixed per test below: a placeholder replaced when copied
+    target = folder / "poisoned.pth"
+    torch.save(poison(checkpoint, Path("@MARKER@")), target)
+    return target
+
+
+def _plant_poison(source: Path, project: Path) -> Path:
+    """``project/poisoned.pth`` with payloads aimed at ``project/PWNED``, the probe module
+    importable from ``project``, and ``work/last_checkpoint`` naming the file."""
+    from tests.runner.checkpoint_poison import plant_probe_module
+
+    marker = project / "PWNED"
+    plant_probe_module(project, marker)
+    checkpoint = torch.load(source, weights_only=True)
+    torch.save(_retarget(checkpoint, str(marker)), project / "poisoned.pth")
+    (project / "work").mkdir(exist_ok=True)
+    (project / "work" / "last_checkpoint").write_text(str(project / "poisoned.pth"))
+    return marker
+
+
+def _retarget(value: object, marker: str) -> object:
+    if isinstance(value, str):
+        return value.replace("@MARKER@", marker)
+    if isinstance(value, dict):
+        return type(value)((_retarget(k, marker), _retarget(v, marker))  # type: ignore[call-arg]
+                           for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_retarget(item, marker) for item in value)
+    return value
+
+
+POISON_ENTRY_POINTS = [
+    ("mmlight-test", "mmlight.cli.test", ["toy.py", "poisoned.pth"]),
+    ("train-resume-file", "mmlight.cli.train", ["toy.py", "--resume", "poisoned.pth"]),
+    ("train-auto-resume", "mmlight.cli.train", ["toy.py", "--resume"]),
+    ("train-load-from", "mmlight.cli.train", ["toy.py", "--cfg-options",
+                                              "load_from=poisoned.pth"]),
+    ("fit-ckpt-path", "mmlight.cli", ["fit", "-c", "toy.py", "--ckpt_path", "poisoned.pth"]),
+    ("fit-ckpt-last", "mmlight.cli", ["fit", "-c", "toy.py", "--ckpt_path", "last"]),
+    ("validate-ckpt-path", "mmlight.cli",
+     ["validate", "-c", "toy.py", "--ckpt_path", "poisoned.pth"]),
+    ("validate-ckpt-last", "mmlight.cli", ["validate", "-c", "toy.py", "--ckpt_path", "last"]),
+    ("test-ckpt-path", "mmlight.cli", ["test", "-c", "toy.py", "--ckpt_path", "poisoned.pth"]),
+    ("predict-ckpt-path", "mmlight.cli",
+     ["predict", "-c", "toy.py", "--ckpt_path", "poisoned.pth"]),
+    ("check-load-from", "mmlight.cli",
+     ["check", "toy.py", "--cfg-options", "load_from=poisoned.pth"]),
+]
+
+
+@pytest.mark.parametrize(("module", "argv"), [case[1:] for case in POISON_ENTRY_POINTS],
+                         ids=[case[0] for case in POISON_ENTRY_POINTS])
+def test_code_in_checkpoint_strings_never_runs(
+    project: Path, poisoned_source: Path, module: str, argv: list[str]
+) -> None:
+    """Every command that reads a checkpoint, in a real process: the run succeeds (the
+    strings stay data) and the marker never appears, nor is the probe module imported."""
+    marker = _plant_poison(poisoned_source, project)
+    result = run_cli(module, *argv, cwd=project)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not marker.exists(), marker.read_text()
+    assert "Traceback" not in result.stderr
+
+
+def test_poison_entry_points_cover_every_command() -> None:
+    """The issue's list: resume, load_from, mmlight-test, fit|validate|test|predict
+    --ckpt_path, mmlight check (load_checkpoint: tests/runner/test_checkpoint_attacks.py)."""
+    covered = {(module, argv[0]) for _, module, argv in POISON_ENTRY_POINTS}
+    for stage in ("fit", "validate", "test", "predict", "check"):
+        assert ("mmlight.cli", stage) in covered
+    assert ("mmlight.cli.test", "toy.py") in covered
+    flags = {flag for _, _, argv in POISON_ENTRY_POINTS for flag in argv}
+    assert {"--resume", "--ckpt_path", "load_from=poisoned.pth"} <= flags
