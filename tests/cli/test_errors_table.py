@@ -317,6 +317,12 @@ CASES: list[Case] = [
          "toy.py: error: train_dataloader.batch_size: must be a positive integer, got -4",
          "toy.py: error: default_hooks.logger.interval: must be a positive integer, got 0",
          "3 problem(s) in toy.py")),
+    ("check-bad-values-lines", _mmlight,
+     lambda p: ["check", _child(p, "c10.py", 'train_cfg = dict(val_interval=0)\n'
+                                "nonfinite_loss = 'stop'")],
+     2, ("c10.py:2: error: train_cfg.val_interval: must be a positive integer",
+         "c10.py:3: error: nonfinite_loss: must be 'error' or 'warn', got 'stop'",
+         "2 problem(s) in c10.py")),
     # -- a non-finite loss while training: exit 1, where and which keys --------------------
     ("nan-loss", _train, lambda p: [_nan_loss(p, "n1.py")],
      1, ("non-finite loss at epoch 2, iteration 3 of the epoch (iteration 7 overall; "
