@@ -9,7 +9,9 @@ configured, or ``val()``), for testing in ``test()`` - with a
 :class:`~mmlight.config.errors.ConfigValueError` (exit 2 in the CLIs) naming the loader's key
 and the numbers that make it empty.
 
-Loaders without a length (an ``IterableDataset``) are not checked.
+Loaders without a length (an ``IterableDataset``) are not checked, nor is a non-empty dataset
+behind an ``InfiniteSampler``: its batches wrap around the dataset, so even ``drop_last=True``
+with a batch larger than the dataset trains (in MMEngine too), although ``len()`` says 0.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ def _batching(dataloader: Any) -> tuple[Any, Any]:
     return batch_size, drop_last
 
 
+def _endless(dataloader: Any) -> bool:
+    """Whether the loader samples with an InfiniteSampler (mmlight's, mmengine's or a subclass)."""
+    batch_sampler = getattr(dataloader, "batch_sampler", None)
+    sampler = getattr(batch_sampler, "sampler", getattr(dataloader, "sampler", None))
+    return any(cls.__name__ == "InfiniteSampler" for cls in type(sampler).__mro__)
+
+
 def require_batches(dataloader: Any, key: str, world_size: int = 1) -> None:
     """Raise EmptyDataloaderError if ``dataloader`` (the config's ``key``) has no batch."""
     batches = _length(dataloader)
@@ -49,6 +58,8 @@ def require_batches(dataloader: Any, key: str, world_size: int = 1) -> None:
         return
     dataset = getattr(dataloader, "dataset", None)
     size = _length(dataset)
+    if size and _endless(dataloader):
+        return  # batches wrap around the dataset: one always comes
     batch_size, drop_last = _batching(dataloader)
     name = type(dataset).__name__ if dataset is not None else "dataset"
     numbers = f"dataset length {size}, batch_size {batch_size}, drop_last={drop_last}"

@@ -111,11 +111,11 @@ def _nan_loss(project: Path, name: str) -> str:
     ]))
 
 
-def _iter_based(project: Path, name: str, body: str = "") -> str:
-    """A child of toy.py training by iterations (an endless sampler), plus ``body``."""
+def _iter_based(project: Path, name: str, body: str = "", sampler: str = "InfiniteSampler") -> str:
+    """A child of toy.py training by iterations, plus ``body``."""
     return _child(project, name, "train_cfg = dict(_delete_=True, by_epoch=False, max_iters=6, "
                   "val_interval=2)\ntrain_dataloader = dict(sampler=dict(type="
-                  f'"InfiniteSampler"))\n{body}')
+                  f'"{sampler}"))\n{body}')
 
 
 def _inherits_failing_base(project: Path) -> str:
@@ -272,7 +272,7 @@ CASES: list[Case] = [
      2, ("train_dataloader yields no batch (dataset length 0",)),
     ("iter-drop-last", _train,
      lambda p: [_iter_based(p, "d1.py", "train_dataloader = dict(drop_last=True, "
-                            "dataset=dict(size=3))")],
+                            "dataset=dict(size=3))", sampler="DefaultSampler")],
      2, ("train_dataloader yields no batch (dataset length 3, batch_size 4, drop_last=True "
          "-> 0 batches)", "batch_size of at most 3", "train_dataloader.drop_last=False")),
     ("empty-val-dataset", _mmlight,

@@ -164,7 +164,7 @@ TRAIN_CASES = [
      r"dataset length 0, batch_size 4, drop_last=False"),
     ("epoch-drop-last", _loader(3, drop_last=True), EPOCHS,
      r"dataset length 3, batch_size 4, drop_last=True -> 0 batches.*at most 3"),
-    ("iter-drop-last", _loader(3, drop_last=True, sampler="InfiniteSampler"), ITERS,
+    ("iter-drop-last", _loader(3, drop_last=True), ITERS,
      r"dataset length 3, batch_size 4, drop_last=True -> 0 batches.*at most 3"),
 ]
 
@@ -203,6 +203,23 @@ def test_val_and_test_refuse_an_empty_loader(tmp_path: Path) -> None:
                        r"length 0, batch_size 4, drop_last=False -> 0 batches\)"):
         runner.test()
     assert calls.calls == []
+
+
+def test_an_endless_sampler_wraps_around_a_dataset_smaller_than_a_batch(tmp_path: Path) -> None:
+    """len() is 0, but InfiniteSampler's batches wrap around: it trains, as in MMEngine."""
+    runner, calls = _runner(tmp_path, train=_loader(3, drop_last=True, sampler="InfiniteSampler"),
+                            train_cfg=ITERS)
+    runner.train()
+    assert runner.iter == 5
+    assert calls.calls.count("after_train_iter") == 5
+
+
+def test_an_endless_sampler_over_an_empty_dataset_is_refused() -> None:
+    from mmlight.dataset import InfiniteSampler
+
+    sampler = InfiniteSampler(_samples(0), shuffle=False)
+    with pytest.raises(EmptyDataloaderError, match=r"dataset length 0, batch_size 4"):
+        require_batches(DataLoader(_samples(0), batch_size=4, sampler=sampler), "train_dataloader")
 
 
 def test_a_loader_with_one_batch_trains(tmp_path: Path) -> None:
