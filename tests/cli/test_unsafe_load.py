@@ -276,7 +276,7 @@ def _retarget(value: object, marker: str) -> object:
     if isinstance(value, str):
         return value.replace("@MARKER@", marker)
     if isinstance(value, dict):
-        return type(value)((_retarget(k, marker), _retarget(v, marker))  # type: ignore[call-arg]
+        return type(value)((_retarget(k, marker), _retarget(v, marker))
                            for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return type(value)(_retarget(item, marker) for item in value)

@@ -79,4 +79,4 @@ def test_legacy_torch_file_stops_before_tensor_bytes(tmp_path: Path) -> None:
 def test_scan_agrees_with_pickletools_on_global_opcodes() -> None:
     data = pickle.dumps(OrderedDict(), protocol=2)
     names = [arg for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"]
-    assert [n.replace(" ", ".") for n in names] == globals_in_checkpoint(io.BytesIO(data))
+    assert [str(n).replace(" ", ".") for n in names] == globals_in_checkpoint(io.BytesIO(data))
