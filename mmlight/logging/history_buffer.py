@@ -16,13 +16,15 @@ on purpose:
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from collections.abc import Callable, Sequence
-from numbers import Integral
+from numbers import Integral, Number
 from typing import Any, ClassVar
 
 import numpy as np
 
+from mmlight.logging.alloc_budget import REFUSAL_PREFIX, charge
 from mmlight.logging.errors import (
     EmptyHistoryError,
     HistoryBufferArgumentError,
@@ -31,9 +33,41 @@ from mmlight.logging.errors import (
     did_you_mean,
 )
 
-__all__ = ["HistoryBuffer"]
+__all__ = ["HistoryBuffer", "HistoryBufferStateError"]
 
+_DEFAULT_MAX_LENGTH = 1000000
 _MIN_CAPACITY = 16
+# What a pickled buffer's state may set: mmengine's attributes (its __getstate__ adds the
+# statistic functions it knew, which are never registered from a file).
+_STATE_KEYS = frozenset({"max_length", "_log_history", "_count_history", "statistics_methods"})
+_NUMBER_KINDS = "biuf"
+
+
+class HistoryBufferStateError(pickle.UnpicklingError):
+    """A buffer restored from a file with attributes it does not have, or of the wrong type."""
+
+
+def _history_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a 1-d numeric array, checked (and charged to the load's allocation
+    budget) before numpy copies it: a list of lists, or the same long list named many times
+    over, would otherwise become a huge 2-d array before its shape could be looked at."""
+    if isinstance(values, np.ndarray):
+        flat, nbytes = values.ndim == 1, values.nbytes
+    else:
+        flat = all(
+            isinstance(v, (Number, np.generic)) or (isinstance(v, np.ndarray) and v.ndim == 0)
+            for v in values
+        )
+        nbytes = 8 * len(values)
+    if not flat:
+        raise HistoryBufferArgumentError(f"{what} must be a flat sequence of numbers")
+    charge(nbytes, f"a HistoryBuffer {what} of {len(values)} values")
+    array = np.array(values)
+    if array.dtype.kind not in _NUMBER_KINDS:
+        raise HistoryBufferArgumentError(
+            f"{what} must hold real numbers, but got values of type {array.dtype}"
+        )
+    return array
 
 
 class _GrowingArray:
@@ -109,11 +143,21 @@ class HistoryBuffer:
     _logs: _GrowingArray
     _counts: _GrowingArray
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> HistoryBuffer:
+        """Every buffer is valid from birth, also one that a pickle creates without calling
+        ``__init__`` or ``__setstate__`` (``NEWOBJ`` with no ``BUILD``): a file can then set
+        a buffer's attributes only through those two, which check what they are given."""
+        buffer = super().__new__(cls)
+        buffer.max_length = _DEFAULT_MAX_LENGTH
+        buffer._logs = _GrowingArray(np.array([]))
+        buffer._counts = _GrowingArray(np.array([]))
+        return buffer
+
     def __init__(
         self,
         log_history: Sequence[Any] = (),
         count_history: Sequence[Any] = (),
-        max_length: int = 1000000,
+        max_length: int = _DEFAULT_MAX_LENGTH,
     ) -> None:
         if isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 1:
             raise HistoryBufferArgumentError(
@@ -125,7 +169,8 @@ class HistoryBuffer:
                 f"{len(log_history)} values and {len(count_history)} counts"
             )
         self.max_length = int(max_length)
-        logs, counts = np.array(log_history), np.array(count_history)
+        logs = _history_array(log_history, "log_history")
+        counts = _history_array(count_history, "count_history")
         if len(logs) > self.max_length:
             warnings.warn(
                 f"HistoryBuffer got {len(logs)} values but max_length is {self.max_length}: "
@@ -253,16 +298,44 @@ class HistoryBuffer:
             (self._log_history.tolist(), self._count_history.tolist(), self.max_length),
         )
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a buffer pickled by mmengine (its ``__dict__`` plus statistic functions)."""
-        state = dict(state)
-        for name, method in (state.pop("statistics_methods", None) or {}).items():
-            if callable(method):
-                self._statistics_methods.setdefault(name, method)
-        self.max_length = int(state.pop("max_length", 1000000))
-        self._log_history = state.pop("_log_history", np.array([]))
-        self._count_history = state.pop("_count_history", np.array([]))
-        self.__dict__.update(state)
+    def __setstate__(self, state: Any) -> None:
+        """Restore a buffer pickled by mmengine (its ``__dict__`` plus statistic functions).
+
+        Only mmengine's attributes are accepted, and they go through ``__init__``'s checks;
+        anything else in the state (an injected attribute) is refused with
+        :class:`HistoryBufferStateError`. Statistic functions in the state are not
+        registered: the file does not choose code.
+        """
+        if not isinstance(state, dict):
+            raise HistoryBufferStateError(
+                f"{REFUSAL_PREFIX} a HistoryBuffer state must be a dict, but got "
+                f"{type(state).__name__}"
+            )
+        injected = sorted(repr(key) for key in state if key not in _STATE_KEYS)
+        if injected:
+            raise HistoryBufferStateError(
+                f"{REFUSAL_PREFIX} a restored HistoryBuffer may set only "
+                f"{sorted(_STATE_KEYS)}, but its state also sets {', '.join(injected)}"
+            )
+        methods = state.get("statistics_methods")
+        if methods is not None and not (
+            isinstance(methods, dict) and all(isinstance(k, str) for k in methods)
+        ):
+            raise HistoryBufferStateError(
+                f"{REFUSAL_PREFIX} a restored HistoryBuffer's statistics_methods must be a dict "
+                f"of names, but got {type(methods).__name__}"
+            )
+        try:
+            HistoryBuffer.__init__(
+                self,
+                state.get("_log_history", ()),
+                state.get("_count_history", ()),
+                state.get("max_length", _DEFAULT_MAX_LENGTH),
+            )
+        except (HistoryBufferArgumentError, TypeError) as error:
+            raise HistoryBufferStateError(
+                f"{REFUSAL_PREFIX} a restored HistoryBuffer: {error}"
+            ) from None
 
     def __repr__(self) -> str:
         values = self._log_history

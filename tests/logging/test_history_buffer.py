@@ -8,13 +8,28 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from mmlight.logging import HistoryBuffer
+from mmlight.logging.alloc_budget import AllocationRefusedError, allocation_budget
 from mmlight.logging.errors import (
     EmptyHistoryError,
     HistoryBufferArgumentError,
     StatisticsRegistrationError,
     UnknownStatisticError,
+)
+from mmlight.logging.history_buffer import HistoryBufferStateError
+from mmlight.logging.safe_types import MMENGINE_HISTORY_BUFFER_PATH, SAFE_GLOBALS
+from tests.crafted_pickle import (
+    BUILD,
+    EMPTY_DICT,
+    NEWOBJ,
+    SETITEM,
+    global_,
+    integer,
+    legacy_checkpoint,
+    pickle_of,
+    text,
 )
 
 
@@ -200,7 +215,77 @@ def test_setstate_reads_mmengine_layout() -> None:
         }
     )
     assert buf.max_length == 4 and buf.mean() == 1.5
-    assert buf.statistics("custom_stat") == 7
+    # The file's functions are not registered: a pickle does not choose the code that runs.
+    with pytest.raises(UnknownStatisticError, match="'custom_stat' is not a registered"):
+        buf.statistics("custom_stat")
+
+
+def _mmengine_buffer(*build: bytes) -> bytes:
+    """A buffer the way mmengine pickles one: NEWOBJ (no arguments), then BUILD ``build``."""
+    module, name = MMENGINE_HISTORY_BUFFER_PATH.rsplit(".", 1)
+    return pickle_of(global_(module, name), b")", NEWOBJ, *build)
+
+
+def _load(payload: bytes) -> Any:
+    with torch.serialization.safe_globals(SAFE_GLOBALS):
+        return torch.load(legacy_checkpoint(payload), weights_only=True)
+
+
+def test_state_with_an_injected_attribute_is_refused() -> None:
+    state = {"max_length": 4, "_log_history": [1.0], "_count_history": [1], "evil": "x"}
+    with pytest.raises(
+        HistoryBufferStateError,
+        match=r"a restored HistoryBuffer may set only \['_count_history', '_log_history', "
+        r"'max_length', 'statistics_methods'\], but its state also sets 'evil'",
+    ):
+        HistoryBuffer().__setstate__(state)
+    payload = _mmengine_buffer(
+        EMPTY_DICT, text("max_length"), integer(4), SETITEM, text("evil"), integer(1), SETITEM,
+        BUILD,
+    )
+    with pytest.raises(pickle.UnpicklingError, match="its state also sets 'evil'"):
+        _load(payload)
+
+
+@pytest.mark.parametrize(
+    ("state", "match"),
+    [
+        ([1.0], "a HistoryBuffer state must be a dict, but got list"),
+        ({"_log_history": "abc", "_count_history": "abc"}, "flat sequence of numbers"),
+        ({"_log_history": [1.0], "_count_history": []}, "the same length"),
+        ({"max_length": 0}, "max_length must be a positive int"),
+        ({"statistics_methods": ["mean"]}, "statistics_methods must be a dict of names"),
+    ],
+)
+def test_state_of_the_wrong_types_is_refused(state: Any, match: str) -> None:
+    with pytest.raises(HistoryBufferStateError, match=match):
+        HistoryBuffer().__setstate__(state)
+
+
+def test_a_buffer_created_without_state_is_valid_and_empty() -> None:
+    """NEWOBJ with no BUILD calls neither __init__ nor __setstate__; the buffer still has
+    exactly its own attributes (the old one had none and failed on first use)."""
+    buf = _load(_mmengine_buffer())
+    assert type(buf) is HistoryBuffer and buf.max_length == 1000000
+    assert set(vars(buf)) == {"max_length", "_logs", "_counts"}
+    assert [len(part) for part in buf.data] == [0, 0]
+    buf.update(2.0)
+    assert buf.mean() == 2.0
+
+
+def test_history_is_checked_and_charged_before_it_is_copied() -> None:
+    """A list of lists (or one long list named many times over) would become a huge 2-d
+    array before its shape could be looked at."""
+    nested = [[1.0] * 3] * 2
+    with pytest.raises(HistoryBufferArgumentError, match="flat sequence of numbers"):
+        HistoryBuffer(nested, [1, 1])
+    with pytest.raises(HistoryBufferArgumentError, match="flat sequence of numbers"):
+        HistoryBuffer(np.ones((2, 2)), [1, 1])  # type: ignore[arg-type]
+    with allocation_budget(1000, "a file of 10 bytes"):
+        HistoryBuffer([0.0] * 60, [1] * 60)  # 960 bytes
+        with pytest.raises(AllocationRefusedError, match="a HistoryBuffer log_history of 60 "):
+            HistoryBuffer([0.0] * 60, [1] * 60)
+    assert HistoryBuffer([np.float32(1), np.array(2.0), True], [1, 1, 1]).mean() == 4 / 3
 
 
 def test_repr() -> None:

@@ -36,6 +36,7 @@ from mmlight.logging.safe_types import (  # noqa: E402
     MMLIGHT_HISTORY_BUFFER_PATH,
     NUMPY_GLOBALS,
     SAFE_GLOBALS,
+    as_plain_numpy,
 )
 from mmlight.runner import LogProcessor as MLLogProcessor  # noqa: E402
 
@@ -183,11 +184,12 @@ def _save(obj: Any) -> io.BytesIO:
 
 
 def test_mmengine_checkpoint_resumes_in_mmlight() -> None:
-    """An mmengine checkpoint's message_hub, read with weights_only=True and SAFE_GLOBALS."""
+    """An mmengine checkpoint's message_hub, read with weights_only=True and SAFE_GLOBALS
+    (then as_plain_numpy: the allow-list builds arrays as a guarded ndarray subclass)."""
     me_state = _fill_hub(me_logging, "f-me").state_dict()
     stream = _save({"message_hub": me_state})
     with torch.serialization.safe_globals(SAFE_GLOBALS):
-        loaded = torch.load(stream, weights_only=True)["message_hub"]
+        loaded = as_plain_numpy(torch.load(stream, weights_only=True))["message_hub"]
     _assert_same_state(me_state, loaded)
     ml_hub = _reloaded(ml_logging, loaded)
     _assert_same_state(_reloaded(me_logging, me_state).state_dict(), ml_hub.state_dict())
@@ -200,7 +202,7 @@ def test_mmlight_checkpoint_resumes_in_mmengine() -> None:
     stream = _save({"message_hub": ml_state})
     allow = [(me_logging.HistoryBuffer, MMLIGHT_HISTORY_BUFFER_PATH), *NUMPY_GLOBALS]
     with torch.serialization.safe_globals(allow):
-        loaded = torch.load(stream, weights_only=True)["message_hub"]
+        loaded = as_plain_numpy(torch.load(stream, weights_only=True))["message_hub"]
     _assert_same_state(loaded, ml_state)
     me_hub = _reloaded(me_logging, loaded)
     _assert_same_state(me_hub.state_dict(), _reloaded(ml_logging, ml_state).state_dict())
