@@ -122,6 +122,15 @@ class BatchSource:
         else:
             length = len(self.dataloader)
             self._pass, self._skip = divmod(batches_done, length)
+        if batches_done:
+            self._iterator = None  # the one open() made starts at the beginning
+
+    def open(self) -> None:
+        """Create the iterator now: MMEngine's iteration-based loop does so when it is built,
+        and that ``iter(dataloader)`` draws the pass's base seed from torch's generator before
+        ``init_weights()`` draws the initial weights."""
+        if self._iterator is None:
+            self._iterator = iter(self.dataloader)
 
     def start_pass(self) -> None:
         """Epoch-based loops: the next ``next_batch`` begins a new pass over the data."""

@@ -219,6 +219,7 @@ class IterBasedTrainLoop(_TrainLoop):
         self._init_progress(1, int(max_iters), val_begin, val_interval, dynamic_intervals)
         self.dataloader_iterator = BatchSource(self.dataloader, endless=True)
         self.batch_source = self.dataloader_iterator
+        self.batch_source.open()  # when MMEngine does: random numbers are drawn in its order
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_iter`` counts the iteration just finished."""

@@ -122,8 +122,8 @@ def toy_model_class(
     """
 
     class ToyModel(base):  # type: ignore[misc,valid-type]
-        def __init__(self, data_preprocessor: Any = None) -> None:
-            super().__init__(data_preprocessor=data_preprocessor)
+        def __init__(self, data_preprocessor: Any = None, init_cfg: Any = None) -> None:
+            super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
             self.linear1 = nn.Linear(4, hidden)
             if middle == "norm":
                 self.norm = nn.BatchNorm1d(hidden)

@@ -58,14 +58,22 @@ def _library(name: str) -> dict[str, Any]:
     )
 
 
-def _config(tmp_path: Any, name: str, lib: dict, iter_based: bool) -> dict:
+# Weights drawn in init_weights(), i.e. after the train loop is built: MMEngine's
+# IterBasedTrainLoop creates its dataloader iterator (a draw from torch's generator) when it is
+# built, so the initial weights depend on doing the same.
+INIT_AFTER_BUILD = dict(type="Normal", layer="Linear", std=0.3, bias=0.1)
+
+
+def _config(
+    tmp_path: Any, name: str, lib: dict, iter_based: bool, init_cfg: dict | None = None
+) -> dict:
     train_cfg = (
         dict(by_epoch=False, max_iters=12, val_interval=5, val_begin=1)
         if iter_based
         else dict(by_epoch=True, max_epochs=3, val_interval=1, val_begin=2)
     )
     return dict(
-        model=dict(type="ParityToyModel"),
+        model=dict(type="ParityToyModel", init_cfg=init_cfg),
         work_dir=str(tmp_path / name),
         **toy_dataloaders(ToyDataset, iter_based),
         train_cfg=train_cfg,
@@ -86,9 +94,11 @@ def _config(tmp_path: Any, name: str, lib: dict, iter_based: bool) -> dict:
     )
 
 
-def _run(tmp_path: Any, name: str, iter_based: bool) -> dict[str, Any]:
+def _run(
+    tmp_path: Any, name: str, iter_based: bool, init_cfg: dict | None = None
+) -> dict[str, Any]:
     lib = _library(name)
-    cfg = _config(tmp_path, name, lib, iter_based)
+    cfg = _config(tmp_path, name, lib, iter_based, init_cfg)
     recorder = cfg["custom_hooks"][0]
     runner = lib["Runner"](**copy.copy(cfg))
     runner.train()
@@ -103,10 +113,11 @@ def _run(tmp_path: Any, name: str, iter_based: bool) -> dict[str, Any]:
     )
 
 
+@pytest.mark.parametrize("init_cfg", [None, INIT_AFTER_BUILD], ids=["", "init_cfg"])
 @pytest.mark.parametrize("iter_based", [False, True], ids=["epoch_based", "iter_based"])
-def test_training_matches_mmengine(tmp_path: Any, iter_based: bool) -> None:
-    expected = _run(tmp_path, "mmengine", iter_based)
-    actual = _run(tmp_path, "mmlight", iter_based)
+def test_training_matches_mmengine(tmp_path: Any, iter_based: bool, init_cfg: dict | None) -> None:
+    expected = _run(tmp_path, "mmengine", iter_based, init_cfg)
+    actual = _run(tmp_path, "mmlight", iter_based, init_cfg)
 
     assert actual["calls"] == expected["calls"]
     assert actual["lrs"] == pytest.approx(expected["lrs"], abs=1e-5)
