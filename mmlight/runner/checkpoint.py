@@ -6,6 +6,11 @@ Differences that matter:
   (:func:`mmlight.runner.safe_checkpoint.checkpoint_safe_globals`) that also covers what
   mmengine's own checkpoints contain. A file that needs anything else is refused with
   :class:`UnsafeCheckpointError` unless the caller passes ``unsafe_load=True``.
+* What a file's data makes the loader allocate is bounded by the file's size (one
+  :func:`~mmlight.logging.alloc_budget.allocation_budget` per load, covering the unpickling
+  and the decoding of mmlight's tagged values), and restored history buffers are checked: a
+  file that asks for more, or sets attributes a buffer does not have, is refused with
+  :class:`CheckpointDataRefusedError`. numpy arrays come back as plain ``numpy.ndarray``.
 * Writing is atomic (temporary file, then rename) and stores only objects such a load reads
   back; see :mod:`mmlight.runner.safe_checkpoint`.
 * Sources are local paths and fsspec URLs (``memory://``, ``s3://`` ...). mmengine's model-zoo
@@ -14,6 +19,7 @@ Differences that matter:
 
 from __future__ import annotations
 
+import io
 import logging
 import pickle
 import re
@@ -28,9 +34,12 @@ from torch import nn
 
 from mmlight.fileio import atomic_write, exists, get_text, is_local, isfile, join_path, url_to_fs
 from mmlight.logging import print_log
-from mmlight.runner.safe_checkpoint import checkpoint_safe_globals, encode_safe
+from mmlight.logging.alloc_budget import REFUSAL_PREFIX, allocation_budget, limit_for_size
+from mmlight.logging.safe_types import as_plain_numpy
+from mmlight.runner.safe_checkpoint import checkpoint_safe_globals, decode_safe, encode_safe
 
 __all__ = [
+    "CheckpointDataRefusedError",
     "CheckpointNotFoundError",
     "CheckpointStateDictError",
     "NotACheckpointError",
@@ -78,6 +87,11 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     offending: str | None = None
 
 
+class CheckpointDataRefusedError(UnsafeCheckpointError):
+    """The checkpoint's data asks for more memory than the file's size can justify, or
+    restores an object (a ``HistoryBuffer``) with attributes it does not have."""
+
+
 class CheckpointStateDictError(RuntimeError):
     """Weights that do not fit the model under ``strict=True``, or no state dict at all."""
 
@@ -88,13 +102,37 @@ class _IncompatibleKeys(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------- loading
-def _read(filename: str, map_location: Any, unsafe_load: bool) -> Any:
+def _read(filename: str, map_location: Any, unsafe_load: bool, decode: bool = False) -> Any:
     if is_local(filename):
         with open(filename, "rb") as stream:
-            return _torch_load(stream, filename, map_location, unsafe_load)
+            return _budgeted_load(stream, filename, map_location, unsafe_load, decode)
     fs, path = url_to_fs(filename)
     with fs.open(path, "rb") as stream:
-        return _torch_load(stream, filename, map_location, unsafe_load)
+        return _budgeted_load(stream, filename, map_location, unsafe_load, decode)
+
+
+def _budgeted_load(
+    stream: IO[bytes], filename: str, map_location: Any, unsafe_load: bool, decode: bool
+) -> Any:
+    """Load (and ``decode``, see :func:`decode_safe`) within one allocation budget for the
+    whole file: however its data is spread over objects, together they stay bounded."""
+    size = _stream_size(stream)
+    try:
+        with allocation_budget(limit_for_size(size), f"a file of {size} bytes"):
+            checkpoint = _torch_load(stream, filename, map_location, unsafe_load)
+            return decode_safe(checkpoint) if decode else checkpoint
+    except pickle.UnpicklingError as error:  # refused while decoding (the load wraps its own)
+        if isinstance(error, UnsafeCheckpointError) or REFUSAL_PREFIX not in str(error):
+            raise
+        raise _refused_data(filename, str(error)) from error
+
+
+def _stream_size(stream: IO[bytes]) -> int:
+    """The stream's size in bytes (local files and fsspec files can all seek)."""
+    start = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(start)
+    return size
 
 
 def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load: bool) -> Any:
@@ -102,13 +140,15 @@ def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load
         warnings.warn(
             f"loading {filename} with unsafe_load=True: its pickle may run arbitrary code; do "
             "this only for files from a source you trust",
-            stacklevel=4,
+            stacklevel=5,
         )
         return torch.load(stream, map_location=map_location, weights_only=False)
     try:
         with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            return torch.load(stream, map_location=map_location, weights_only=True)
+            loaded = torch.load(stream, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
+        if REFUSAL_PREFIX in str(error):
+            raise _refused_data(filename, str(error)) from error
         offending = _refused_object(str(error))
         if offending is None:
             offending = _first_refused_statically(stream)
@@ -127,6 +167,15 @@ def _torch_load(stream: IO[bytes], filename: str, map_location: Any, unsafe_load
     except (RuntimeError, EOFError, KeyError, ValueError, OSError) as error:
         reason = _cut_short(stream) or f"{type(error).__name__}: {_first_sentence(str(error))}"
         raise _not_a_checkpoint(filename, reason) from error
+    return as_plain_numpy(loaded)
+
+
+def _refused_data(filename: str, message: str) -> CheckpointDataRefusedError:
+    """The refusal of a guard in mmlight.logging, found in ``message`` (torch may have wrapped
+    it in its own advice, which would be wrong here: loading the file unsafely would do the
+    very thing the guard refused)."""
+    detail = message.partition(REFUSAL_PREFIX)[2].splitlines()[0].strip()
+    return CheckpointDataRefusedError(f"refusing to load {filename}: {detail}")
 
 
 def _first_refused_statically(stream: IO[bytes]) -> str | None:
@@ -213,10 +262,12 @@ def _load_checkpoint(
     map_location: Any = None,
     logger: Any = None,
     unsafe_load: bool = False,
+    decode: bool = False,
 ) -> Any:
-    """Read a checkpoint file (never unpickling code unless ``unsafe_load``)."""
+    """Read a checkpoint file (never unpickling code unless ``unsafe_load``); ``decode``
+    rebuilds the values mmlight stored in tagged form (:func:`decode_safe`)."""
     name = _checked_source(filename)
-    return _read(name, map_location, unsafe_load)
+    return _read(name, map_location, unsafe_load, decode)
 
 
 def _checked_source(filename: str | Path) -> str:
@@ -247,11 +298,14 @@ def check_checkpoint_safe(filename: str | Path) -> list[str]:
     loads onto the ``meta`` device). A zip checkpoint is also scanned statically, so every
     offending global is listed, not just the first one the probe met. Raises
     :class:`CheckpointNotFoundError` or :class:`NotACheckpointError` for a file that is not
-    there or not a checkpoint.
+    there or not a checkpoint, and :class:`CheckpointDataRefusedError` for one whose data
+    asks for more than its size justifies (no allow-list entry would make that safe).
     """
     name = _checked_source(filename)
     try:
         _read(name, "meta", unsafe_load=False)
+    except CheckpointDataRefusedError:
+        raise
     except UnsafeCheckpointError as error:
         return _scan_globals(name) or [error.offending or "an object outside the allow-list"]
     return []

@@ -42,7 +42,7 @@ from mmlight.runner.checkpoint import (
     shape_mismatches,
     weights_to_cpu,
 )
-from mmlight.runner.safe_checkpoint import decode_safe, encode_safe, log_dropped
+from mmlight.runner.safe_checkpoint import encode_safe, log_dropped
 
 __all__ = [
     "CHECKPOINT_INPUT_ERRORS",
@@ -96,8 +96,9 @@ def load_runner_checkpoint(
     revise_keys: list[tuple[str, str]] | None = None,
 ) -> dict:
     """Load weights into ``runner.model`` (through any wrapper); returns the checkpoint."""
-    raw = _load_checkpoint(filename, map_location=map_location, unsafe_load=_unsafe_load(runner))
-    checkpoint = decode_safe(raw)
+    checkpoint = _load_checkpoint(
+        filename, map_location=map_location, unsafe_load=_unsafe_load(runner), decode=True
+    )
     runner.call_hook("after_load_checkpoint", checkpoint=checkpoint)
     model = _unwrap(runner.model)
     keys = DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys

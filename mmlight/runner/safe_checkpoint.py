@@ -14,6 +14,8 @@ mmengine (its HistoryBuffer pickles, numpy data, OneCycle's annealing functions)
 from __future__ import annotations
 
 import logging
+import math
+import pickle
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -21,8 +23,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from mmlight.logging.alloc_budget import REFUSAL_PREFIX, charge
+
 __all__ = [
     "TYPE_TAG",
+    "TaggedValueError",
     "UnsafeCheckpointValueError",
     "checkpoint_safe_globals",
     "decode_safe",
@@ -126,28 +131,133 @@ def _encode_history_buffer(value: Any) -> dict | None:
 
 
 def decode_safe(obj: Any) -> Any:
-    """Rebuild what :func:`encode_safe` tagged; everything else is returned as it is."""
-    if isinstance(obj, dict):
-        tag = obj.get(TYPE_TAG)
-        if tag == "HistoryBuffer":
-            from mmlight.logging import HistoryBuffer
+    """Rebuild what :func:`encode_safe` tagged; everything else is returned as it is.
 
-            return HistoryBuffer(obj["log_history"], obj["count_history"], obj["max_length"])
-        if tag == "numpy.ndarray":
-            array = np.array(decode_safe(obj["data"]), dtype=np.dtype(obj["dtype"]))
-            return array.reshape(obj["shape"])
-        out: Any = type(obj)() if type(obj) in (dict, OrderedDict, Counter) else {}
-        for key, value in obj.items():
-            out[key] = decode_safe(value)
-        metadata = getattr(obj, "_metadata", None)
-        if metadata is not None:
-            out._metadata = metadata
-        return out
-    if isinstance(obj, list):
-        return [decode_safe(item) for item in obj]
-    if isinstance(obj, tuple) and type(obj) is tuple:
-        return tuple(decode_safe(item) for item in obj)
-    return obj
+    The data comes from a file, so it is decoded with care: a container named many times
+    over (a pickle can do that in two bytes a time) is decoded once and stays shared, and an
+    array's size is checked against its data and charged to the load's allocation budget
+    (:mod:`mmlight.logging.alloc_budget`) before numpy allocates it. Tagged values that do not
+    decode raise :class:`TaggedValueError`.
+    """
+    return _Decoder().decode(obj)
+
+
+class TaggedValueError(pickle.UnpicklingError):
+    """A value stored in tagged form that does not decode: the file is damaged or crafted."""
+
+
+_SCALARS = (bool, int, float, complex, str, bytes, np.generic)
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.memo: dict[int, Any] = {}
+
+    def decode(self, obj: Any) -> Any:
+        done = self.memo.get(id(obj))
+        if done is not None:
+            return done
+        if isinstance(obj, dict):
+            tag = obj.get(TYPE_TAG)
+            if tag == "HistoryBuffer":
+                return self._remember(obj, _decode_history_buffer(obj))
+            if tag == "numpy.ndarray":
+                return self._remember(obj, self._decode_array(obj))
+            out: Any = type(obj)() if type(obj) in (dict, OrderedDict, Counter) else {}
+            self._remember(obj, out)
+            for key, value in obj.items():
+                out[key] = self.decode(value)
+            metadata = getattr(obj, "_metadata", None)
+            if metadata is not None:
+                out._metadata = metadata
+            return out
+        if isinstance(obj, list):
+            items: list[Any] = self._remember(obj, [])
+            items.extend(self.decode(item) for item in obj)
+            return items
+        if type(obj) is tuple:
+            self.memo[id(obj)] = obj  # a cycle back to it (through a list) keeps the original
+            return self._remember(obj, tuple(self.decode(item) for item in obj))
+        return obj
+
+    def _remember(self, obj: Any, decoded: Any) -> Any:
+        self.memo[id(obj)] = decoded
+        return decoded
+
+    def _decode_array(self, tagged: dict) -> np.ndarray:
+        shape, dtype = _array_spec(tagged)
+        charge(math.prod(shape) * dtype.itemsize,
+               f"a numpy array of shape {shape} and dtype {dtype}")
+        leaves = _leaves(self.decode(tagged.get("data")), shape)
+        if dtype.hasobject:
+            array = np.empty(len(leaves), dtype=object)
+            for index, value in enumerate(leaves):
+                array[index] = value
+            return array.reshape(shape)
+        if not all(isinstance(value, _SCALARS) for value in leaves):
+            raise TaggedValueError(
+                f"{REFUSAL_PREFIX} a stored numpy array of dtype {dtype} holds values that are "
+                "not numbers or strings"
+            )
+        try:
+            return np.array(leaves, dtype=dtype).reshape(shape)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise TaggedValueError(
+                f"{REFUSAL_PREFIX} a stored numpy array does not fit its dtype {dtype}: {error}"
+            ) from None
+
+
+def _array_spec(tagged: dict) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype a tagged array says it has, checked."""
+    shape, name = tagged.get("shape"), tagged.get("dtype")
+    dtype = None
+    if isinstance(name, str):
+        try:
+            dtype = np.dtype(name)
+        except TypeError:
+            dtype = None
+    if (
+        isinstance(shape, (list, tuple))
+        and all(type(size) is int and size >= 0 for size in shape)
+        and dtype is not None
+        and dtype.itemsize > 0
+    ):
+        return tuple(shape), dtype
+    raise TaggedValueError(
+        f"{REFUSAL_PREFIX} a stored numpy array needs a shape (a list of ints >= 0) and a "
+        f"sized numpy dtype, but has shape={shape!r} and dtype={name!r}"
+    )
+
+
+def _leaves(data: Any, shape: tuple[int, ...]) -> list[Any]:
+    """The items of ``data`` (nested lists) in order, once its nesting is known to be
+    ``shape``: never more items than the shape (already charged) holds."""
+    level = [data]
+    for size in shape:
+        deeper: list[Any] = []
+        for node in level:
+            if not isinstance(node, (list, tuple)) or len(node) != size:
+                raise TaggedValueError(
+                    f"{REFUSAL_PREFIX} a stored numpy array's data does not have its shape "
+                    f"{shape}"
+                )
+            deeper.extend(node)
+        level = deeper
+    return level
+
+
+def _decode_history_buffer(tagged: dict) -> Any:
+    from mmlight.logging import HistoryBuffer
+
+    try:
+        return HistoryBuffer(
+            tagged["log_history"], tagged["count_history"], tagged["max_length"]
+        )
+    except (KeyError, TypeError, ValueError) as error:  # HistoryBufferArgumentError too
+        raise TaggedValueError(
+            f"{REFUSAL_PREFIX} a stored HistoryBuffer does not decode: "
+            f"{type(error).__name__}: {error}"
+        ) from None
 
 
 class _MMEngineOneCycleFunctions:

@@ -1,4 +1,5 @@
-"""No value read from a checkpoint is ever executed, imported or parsed as a config.
+"""No value read from a checkpoint is ever executed, imported or parsed as a config, and
+none makes the loader allocate more than the file's size justifies.
 
 The checkpoints here are plain data (they load with a bare ``torch.load(weights_only=True)``
 and pass ``check_checkpoint_safe``); their strings carry Python code, ``{{...}}`` templates,
@@ -9,15 +10,29 @@ points are driven in tests/cli/test_unsafe_load.py.)
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
+from mmlight.logging import HistoryBuffer
 from mmlight.runner import Runner
-from mmlight.runner.checkpoint import check_checkpoint_safe, load_checkpoint
+from mmlight.runner.checkpoint import (
+    CheckpointDataRefusedError,
+    UnsafeCheckpointError,
+    _load_checkpoint,
+    check_checkpoint_safe,
+    load_checkpoint,
+    save_checkpoint,
+)
+from mmlight.runner.safe_checkpoint import TYPE_TAG
+from tests.crafted_pickle import REDUCE, TUPLE1, global_, integer, legacy_checkpoint, pickle_of
 from tests.runner.checkpoint_poison import PROBE_MODULE, plant_probe_module, poison
 from tests.runner.test_runner_checkpoint import ToyModel, make_runner
 
@@ -127,3 +142,175 @@ def test_code_in_every_string_field_never_runs(
     assert checkpoint["meta"]["experiment_name"] == f"{PROBE_MODULE}.touch"
     assert not marker.exists()
     assert PROBE_MODULE not in sys.modules
+
+
+# --------------------------------------------------- what a file may make the loader allocate
+_HUGE = 10**11  # float64 elements: 745 GiB
+
+
+class _HugeArray:
+    """Pickles as ``numpy.ndarray((10**11,))``: a few bytes asking for 745 GiB."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (np.ndarray, ((_HUGE,),))
+
+
+def _model() -> torch.nn.Module:
+    return torch.nn.Linear(2, 2)
+
+
+def test_a_tiny_file_asking_for_hundreds_of_gib_is_refused_naming_it(tmp_path: Path) -> None:
+    """A 171-byte legacy-format file and a torch.save'd zip checkpoint: refused before numpy
+    allocates (the old allow-list called numpy.ndarray(shape) itself), by every loader, with
+    the loader's refusal type (an UnsafeCheckpointError: exit 2 on the command line)."""
+    tiny = tmp_path / "tiny.pth"
+    legacy_checkpoint(
+        pickle_of(global_("numpy", "ndarray"), integer(_HUGE), TUPLE1, TUPLE1, REDUCE), tiny
+    )
+    saved = tmp_path / "saved.pth"
+    torch.save({"state_dict": _model().state_dict(), "meta": {"cm": _HugeArray()}}, saved)
+    assert tiny.stat().st_size == 171
+    for path in (tiny, saved):
+        size = path.stat().st_size
+        refused = (
+            rf"^refusing to load {re.escape(str(path))}: a numpy array of shape "
+            rf"\(100000000000,\) and dtype float64 would take 800000000000 bytes, more than the "
+            rf"{16 * size + (4 << 20)} bytes allowed for a file of {size} bytes "
+            r"\(16 x its size \+ 4 MiB\): it is damaged or crafted$"
+        )
+        started = time.perf_counter()
+        with pytest.raises(CheckpointDataRefusedError, match=refused) as error:
+            load_checkpoint(_model(), str(path))
+        assert isinstance(error.value, UnsafeCheckpointError)
+        with pytest.raises(CheckpointDataRefusedError, match=refused):
+            check_checkpoint_safe(path)  # not listed as a global to allow: no entry would help
+        assert time.perf_counter() - started < 2
+        runner = make_runner(tmp_path / f"w-{path.stem}")
+        with pytest.raises(CheckpointDataRefusedError, match=refused):
+            runner.load_checkpoint(str(path))
+
+
+class _InjectedBuffer:
+    """Pickles as a HistoryBuffer built (REDUCE) and then restored (BUILD) with a state that
+    sets an attribute the class does not have."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {"max_length": 4, "_log_history": [1.0], "_count_history": [1],
+                 "_statistics_methods": {"mean": "os.system"}}
+        return (HistoryBuffer, (), state)
+
+
+def test_a_history_buffer_with_an_injected_attribute_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "injected.pth"
+    hub = {"log_scalars": {"train/loss": _InjectedBuffer()}, "runtime_info": {},
+           "resumed_keys": {}}
+    torch.save({"state_dict": _model().state_dict(), "message_hub": hub}, path)
+    with pytest.raises(
+        CheckpointDataRefusedError,
+        match=rf"^refusing to load {re.escape(str(path))}: a restored HistoryBuffer may set only "
+        r".*, but its state also sets '_statistics_methods'$",
+    ):
+        load_checkpoint(_model(), str(path))
+
+
+_REWRITE_FLOAT64 = """
+import sys
+import numpy as np
+from mmlight.runner.checkpoint import _load_checkpoint
+try:
+    _load_checkpoint(sys.argv[1])
+    print("loaded")
+except Exception as error:
+    print(type(error).__name__, error)
+print("float64 flags", np.dtype("f8").flags)
+"""
+
+
+class _RewrittenDtype:
+    """Pickles as numpy's own float64 dtype (``dtype('f8', False, False)`` or
+    ``Float64DType()``) followed by a BUILD that sets its flags to 'holds object pointers'."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = (3, "<", None, None, None, -1, -1, 63)
+        if self.how == "dtype":
+            return (np.dtype, ("f8", False, False), state)
+        return (type(np.dtype("f8")), (), state)
+
+
+@pytest.mark.parametrize("how", ["dtype", "Float64DType"])
+def test_numpy_shared_dtypes_cannot_be_rewritten(tmp_path: Path, how: str) -> None:
+    """The old allow-list let a pickle reach numpy's process-wide float64 dtype and rewrite
+    its flags (every float64 array after it would be freed as if it held objects). Run in a
+    child process: on the old code it is the child's numpy that breaks."""
+    path = tmp_path / f"{how}.pth"
+    torch.save({"meta": {"d": _RewrittenDtype(how)}}, path)
+    child = subprocess.run(
+        [sys.executable, "-c", _REWRITE_FLOAT64, str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines()[-1] == "float64 flags 0"
+    refusal = {
+        "dtype": "CheckpointDataRefusedError refusing to load .*: a numpy dtype float64 whose "
+        "state the file rewrote",
+        "Float64DType": r"UnsafeCheckpointError refusing to load .*: its pickle references "
+        r"numpy\.dtypes\.Float64DType",
+    }[how]
+    assert re.match(refusal, child.stdout.splitlines()[0])
+
+
+def test_a_real_checkpoint_still_loads_with_plain_arrays(tmp_path: Path) -> None:
+    """mmengine's buffers and numpy metrics next to a few MB of weights, and mmlight's own
+    tagged arrays: all load, as plain numpy.ndarray and mmlight HistoryBuffers."""
+    import mmengine.logging as me_logging
+
+    hub = me_logging.MessageHub("budget-real")
+    for i in range(200):
+        hub.update_scalar("train/loss", 1.0 / (i + 1))
+        hub.update_scalar("train/lr", np.float64(0.1))
+    hub.update_info("best_score", np.float64(0.875))
+    hub.update_info("val/cm", np.eye(300, dtype=np.float32))  # 360 kB of numpy data
+    weights = {"w": torch.randn(1024, 1024)}  # 4 MB
+    path = tmp_path / "mmengine.pth"
+    torch.save({"state_dict": weights, "message_hub": hub.state_dict(),
+                "meta": {"arrays": (np.arange(5), [np.ones(2, dtype=np.int8)])}}, path)
+    checkpoint = load_checkpoint(_model(), str(path))
+    info = checkpoint["message_hub"]["runtime_info"]
+    assert type(info["val/cm"]) is np.ndarray and info["val/cm"].dtype == np.float32
+    np.testing.assert_array_equal(info["val/cm"], np.eye(300))
+    assert type(info["best_score"]) is np.float64
+    arrays = checkpoint["meta"]["arrays"]
+    assert type(arrays[0]) is np.ndarray and type(arrays[1][0]) is np.ndarray
+    buffer = checkpoint["message_hub"]["log_scalars"]["train/loss"]
+    assert type(buffer) is HistoryBuffer and len(buffer.data[0]) == 200
+    assert torch.equal(checkpoint["state_dict"]["w"], weights["w"])
+
+    ours = tmp_path / "mmlight.pth"
+    big = np.arange(10**5, dtype=np.float64)  # stored as a tagged list
+    save_checkpoint({"meta": {"big": big, "names": np.array(["a", "bc"] * 1000)}}, ours)
+    decoded = _load_checkpoint(str(ours), decode=True)
+    assert type(decoded["meta"]["big"]) is np.ndarray
+    np.testing.assert_array_equal(decoded["meta"]["big"], big)
+    assert decoded["meta"]["names"].dtype == np.dtype("<U2")
+
+
+def test_tagged_data_cannot_multiply_past_the_file_size(tmp_path: Path) -> None:
+    """mmlight's tagged arrays are plain lists, and a pickle names a list again in two bytes:
+    a 2000 x 1000 array from one shared row. Decoding counts against the same budget as the
+    unpickling (the old decoder copied the row 2000 times, then built the array)."""
+    row = [0.0] * 1000
+    path = tmp_path / "rows.pth"
+    tagged = {TYPE_TAG: "numpy.ndarray", "shape": [2000, 1000], "dtype": "<f8",
+              "data": [row] * 2000}
+    torch.save({"state_dict": _model().state_dict(), "meta": {"cm": tagged}}, path)
+    assert path.stat().st_size < 20_000
+    runner = make_runner(tmp_path / "w")
+    with pytest.raises(
+        CheckpointDataRefusedError,
+        match=rf"^refusing to load {re.escape(str(path))}: a numpy array of shape \(2000, 1000\) "
+        r"and dtype float64 would take 16000000 bytes, more than",
+    ):
+        runner.load_checkpoint(str(path))
