@@ -163,12 +163,15 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
             raise CLIError(f"{flag} {path!r} is corrupt: member {bad!r} fails its CRC check")
     from mmlight.runner.checkpoint import (
         UNREADABLE_HINT,
+        CheckpointDataRefusedError,
         NotACheckpointError,
         check_checkpoint_safe,
     )
 
     try:
         names = check_checkpoint_safe(path)
+    except CheckpointDataRefusedError as error:
+        raise CLIError(f"{flag} {path!r} is refused: {error.reason}") from error
     except Exception as error:
         if isinstance(error, NotACheckpointError) and error.reason:
             detail = error.reason

@@ -89,7 +89,12 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 class CheckpointDataRefusedError(UnsafeCheckpointError):
     """The checkpoint's data asks for more memory than the file's size can justify, or
-    restores an object (a ``HistoryBuffer``) with attributes it does not have."""
+    restores an object (a ``HistoryBuffer``, a numpy dtype) with a state it cannot have.
+
+    ``reason`` is what was refused, without the file name (for callers that word their own).
+    """
+
+    reason: str = ""
 
 
 class CheckpointStateDictError(RuntimeError):
@@ -175,7 +180,9 @@ def _refused_data(filename: str, message: str) -> CheckpointDataRefusedError:
     it in its own advice, which would be wrong here: loading the file unsafely would do the
     very thing the guard refused)."""
     detail = message.partition(REFUSAL_PREFIX)[2].splitlines()[0].strip()
-    return CheckpointDataRefusedError(f"refusing to load {filename}: {detail}")
+    refused = CheckpointDataRefusedError(f"refusing to load {filename}: {detail}")
+    refused.reason = detail
+    return refused
 
 
 def _first_refused_statically(stream: IO[bytes]) -> str | None:

@@ -325,3 +325,41 @@ def test_poison_entry_points_cover_every_command() -> None:
     assert ("mmlight.cli.test", "toy.py") in covered
     flags = {flag for _, _, argv in POISON_ENTRY_POINTS for flag in argv}
     assert {"--resume", "--ckpt_path", "load_from=poisoned.pth"} <= flags
+
+
+# ------------------------------------------------------- data the file's size cannot justify
+def test_a_tiny_file_asking_for_hundreds_of_gib_is_refused(project: Path) -> None:
+    """171 bytes asking numpy for 745 GiB: exit 2 before anything is built, file named."""
+    from tests.crafted_pickle import REDUCE, TUPLE1, global_, integer, legacy_checkpoint, pickle_of
+
+    body = pickle_of(global_("numpy", "ndarray"), integer(10**11), TUPLE1, TUPLE1, REDUCE)
+    legacy_checkpoint(body, project / "tiny.pth")
+    result = run_cli("mmlight.cli.test", "toy.py", "tiny.pth", cwd=project, check_rc=2)
+    assert result.stderr.strip() == (
+        "mmlight-test: error: checkpoint 'tiny.pth' is refused: a numpy array of shape "
+        "(100000000000,) and dtype float64 would take 800000000000 bytes, more than the "
+        "4197040 bytes allowed for a file of 171 bytes (16 x its size + 4 MiB): it is damaged "
+        "or crafted"
+    )
+
+
+class _InjectedBuffer:
+    def __reduce__(self) -> tuple[object, ...]:
+        from mmlight.logging import HistoryBuffer
+
+        return (HistoryBuffer, (), {"max_length": 3, "evil": "x"})
+
+
+def test_a_history_buffer_with_an_injected_attribute_is_refused(
+    in_project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from mmlight.cli.main import main
+
+    torch.save({"state_dict": _toy_state(), "message_hub": {"b": _InjectedBuffer()}},
+               in_project / "injected.pth")
+    assert main(["validate", "-c", "toy.py", "--ckpt_path", "injected.pth"]) == 2
+    err = capfd.readouterr().err
+    assert "mmlight: error: --ckpt_path 'injected.pth' is refused: a restored HistoryBuffer " \
+        "may set only ['_count_history', '_log_history', 'max_length', 'statistics_methods'], " \
+        "but its state also sets 'evil'" in err
+    assert "Traceback" not in err
