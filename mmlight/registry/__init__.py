@@ -92,3 +92,9 @@ __all__ = [
     "init_default_scope",
     "traverse_registry_tree",
 ]
+
+# Last, once every name above exists: the bridge wakes up when (if ever) mmengine's registry is
+# imported, so mmlight's registries and mmengine's see each other (mmlight.bridge).
+from mmlight.bridge import watch_mmengine as _watch_mmengine
+
+_watch_mmengine()

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
+from mmlight.registry import external
 from mmlight.registry.default_scope import ROOT_SCOPE, DefaultScope, canonical_scope
 from mmlight.registry.errors import (
     DuplicateRegistrationError,
@@ -76,6 +77,10 @@ class Registry:
             package of the module that creates the registry when None.
         locations: modules imported (once, on the first lookup) to fill this registry.
     """
+
+    # True for views of another tree's registries (``mmlight.registry.external``): a child of
+    # mmlight's own with the same scope replaces such a view.
+    is_external_view = False
 
     def __init__(
         self,
@@ -206,9 +211,31 @@ class Registry:
         return None
 
     def _child_for(self, scope: str) -> Registry | None:
-        return self._children.get(scope) or self._children.get(canonical_scope(scope))
+        found = self._children.get(scope) or self._children.get(canonical_scope(scope))
+        if found is None and self.parent is None:
+            view = self._external_scope(scope)
+            if view is not None and view.parent is self:  # direct children only, as mmengine
+                found = view
+        return found
+
+    def _external_scope(self, scope: str) -> Registry | None:
+        """The other tree's registry of ``scope`` (see ``mmlight.registry.external``), if any."""
+        provider = external.current()
+        if provider is None or not scope.isidentifier():
+            return None
+        return provider.scope_registry(self, scope)
 
     def _add_child(self, registry: Registry) -> None:
+        existing = self._children.get(registry.scope)
+        if existing is not None and existing.is_external_view and not registry.is_external_view:
+            logger.debug(
+                "mmlight registry %s::%s replaces the view of another tree's registry with "
+                "that scope under %s",
+                registry.scope,
+                registry.name,
+                self._name,
+            )
+            del self._children[registry.scope]
         if registry.scope in self._children:
             raise DuplicateScopeError(
                 f"scope {registry.scope!r} exists in {self._name} registry: registry "
@@ -239,6 +266,8 @@ class Registry:
                         "registry.py, or that its registries are created before building.",
                     )
                 found = root._search_child(scope_name)
+                if found is None:
+                    found = root._external_scope(scope_name)
                 if found is None:
                     _warn_once(
                         (scope_name, f"{self._scope}::{self._name}"),
@@ -284,6 +313,10 @@ class Registry:
         of that scope (a child of this one, else looked up from the root); finally ``key`` as
         a dotted import path. ``'mmengine.X'`` means mmlight's root scope, and a dotted path
         under ``mmengine.`` resolves to mmlight's object of the same path when there is one.
+
+        With an installed mmengine's registries imported (``mmlight.bridge``), a root that does
+        not hold a name asks mmengine's root of the same name next, and a scope mmlight's tree
+        lacks is looked up in mmengine's tree (``mmlight.registry.external``).
         """
         return self._lookup(key, [])
 
@@ -300,13 +333,17 @@ class Registry:
 
         if scope is None or self._is_scope(scope):
             node: Registry | None = self
+            last = self
             while node is not None:
                 node.import_from_location()
                 searched.append(node)
                 if real_key in node._module_dict:
                     obj = node._module_dict[real_key]
                     break
+                last = node
                 node = node.parent if scope is None else None
+            if obj is None and last.parent is None:
+                obj = last._lookup_after_root(real_key, searched)
         else:
             _import_scope_registry(scope)
             child = self._child_for(scope)
@@ -322,6 +359,16 @@ class Registry:
         if obj is not None:
             logger.debug("Get %r from the %s::%s registry", key, self._scope, self._name)
         return obj
+
+    def _lookup_after_root(self, key: str, searched: list[Registry]) -> Any | None:
+        """A root's miss: the other tree's root, searched after this one (mmlight's first)."""
+        provider = external.current()
+        after = provider.after_root(self) if provider is not None else None
+        if after is None:
+            return None
+        after.import_from_location()
+        searched.append(after)
+        return after._module_dict.get(key)
 
     # ------------------------------------------------------------------ build / register
     def build(self, cfg: Any, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,62 @@
+"""The bridge to an installed mmengine: the one place in mmlight that imports mmengine.
+
+Users of OpenMMLab packages have mmengine, mmcv and mmseg/mmdet/... installed, and those register
+into mmengine's registry tree. The bridge lets mmlight's registries and mmengine's see each other
+(``mmlight.bridge.registry``) without replacing either.
+
+Activation: mmengine's tree can hold something, and mmengine's builders can ask for something,
+only once ``mmengine.registry`` has been imported. So the bridge activates exactly then (or at
+once, when mmlight's registries load after it): whoever imports it (``import mmcv.cnn``, a
+config's ``custom_imports``, ``mmseg.registry`` imported for ``default_scope='mmseg'``). It never
+imports mmengine itself: ``import mmlight`` and runs that use mmlight alone load none of it, and
+without mmengine installed nothing changes. This module imports no mmengine code at import time.
+"""
+
+from __future__ import annotations
+
+from mmlight.bridge.import_watch import after_import, is_imported
+
+__all__ = ["MMENGINE_REGISTRY", "activate", "deactivate", "is_active", "watch_mmengine"]
+
+MMENGINE_REGISTRY = "mmengine.registry"
+
+
+def activate() -> bool:
+    """Install the bridge if mmengine's registry is imported; whether it is active afterwards."""
+    if not is_imported(MMENGINE_REGISTRY):
+        return False
+    from mmlight.bridge import registry
+
+    registry.install()
+    return True
+
+
+def deactivate() -> None:
+    """Remove the bridge (tests; a later :func:`activate` installs it again)."""
+    if not is_imported("mmlight.bridge.registry"):
+        return
+    from mmlight.bridge import registry
+
+    registry.uninstall()
+
+
+def is_active() -> bool:
+    """Whether the registry bridge is installed."""
+    if not is_imported("mmlight.bridge.registry"):
+        return False
+    from mmlight.bridge import registry
+
+    return registry.installed() is not None
+
+
+def _install() -> None:
+    # Called from inside mmengine.registry's import, right after its code ran (importlib still
+    # marks it as initialising, so activate()'s check would say no).
+    from mmlight.bridge import registry
+
+    registry.install()
+
+
+def watch_mmengine() -> None:
+    """Activate the bridge as soon as ``mmengine.registry`` is imported (now, if it is)."""
+    after_import(MMENGINE_REGISTRY, _install)

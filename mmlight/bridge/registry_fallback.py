@@ -1,0 +1,100 @@
+"""mmengine's lookups fall back to mmlight's registries (gradual migration).
+
+A repository moved to mmlight registers its types in mmlight's registries, while the mmcv it
+still uses builds layers through mmengine's (``build_norm_layer(dict(type='MyNorm'), 8)`` looks
+``'MyNorm'`` up in mmengine's ``MODELS``). For such a lookup to succeed, mmengine's registries
+must be able to see mmlight's. The options weighed:
+
+1. Patch ``mmengine.registry.Registry.get`` on the class. Process-wide: every mmengine registry,
+   including a package's own root registries that mmlight has no counterpart for, and every
+   subclass, would change. Rejected.
+2. Hang mmlight's roots under mmengine's as a child scope ``'mmlight'``. mmengine's own code then
+   resolves ``'mmlight.MyNorm'``, but mmengine never searches a sibling scope for a plain name, so
+   ``'MyNorm'`` (what migrated code and mmcv's builders use) would still miss; it also puts a
+   foreign child in every ``_search_child`` walk of mmengine's trees. Rejected.
+3. Per instance, on the mmengine registries whose root mmlight has a counterpart of (the roots,
+   their children now and later): a ``get`` attribute that runs mmengine's own ``get`` and only
+   when that finds nothing (or fails on an import path) asks mmlight's tree. Chosen: whatever
+   mmengine resolves today resolves exactly as before, the only change is a miss (which raises
+   ``KeyError`` in the builder) becoming a hit, and nothing is installed unless mmlight's
+   registries and mmengine's are both imported in the process. ``uninstall`` removes it again.
+
+Children created later are covered by an instance-level ``_add_child`` on each hooked registry
+(mmengine's ``Registry.__init__`` calls ``parent._add_child(child)``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from mmengine.registry import Registry as MmengineRegistry
+
+__all__ = ["FindInMmlight", "hook_tree", "is_hooked", "unhook_tree"]
+
+FindInMmlight = Callable[[MmengineRegistry, str], Any]
+
+_local = threading.local()
+
+
+class _GetWithFallback:
+    """The ``get`` installed on one mmengine registry: mmengine's, then mmlight's tree."""
+
+    def __init__(self, registry: MmengineRegistry, find: FindInMmlight) -> None:
+        self._registry = registry
+        self._find = find
+
+    def __call__(self, key: str) -> Any:
+        # mmengine's get calls root.get for 'scope.X' keys: only the outermost call falls back.
+        depth: int = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            obj = type(self._registry).get(self._registry, key)
+        except RuntimeError:  # mmengine: "Failed to get <key>" (an import path that raised)
+            found = None if depth else self._find(self._registry, key)
+            if found is None:
+                raise
+            return found
+        finally:
+            _local.depth = depth
+        if obj is None and depth == 0:
+            obj = self._find(self._registry, key)
+        return obj
+
+
+class _AddChildHooking:
+    """The ``_add_child`` installed on one mmengine registry: adds, then hooks the child."""
+
+    def __init__(self, registry: MmengineRegistry, find: FindInMmlight) -> None:
+        self._registry = registry
+        self._find = find
+
+    def __call__(self, child: MmengineRegistry) -> None:
+        type(self._registry)._add_child(self._registry, child)
+        hook_tree(child, self._find)
+
+
+def is_hooked(registry: MmengineRegistry) -> bool:
+    """Whether ``registry`` falls back to mmlight's tree."""
+    return isinstance(vars(registry).get("get"), _GetWithFallback)
+
+
+def hook_tree(registry: MmengineRegistry, find: FindInMmlight) -> None:
+    """Make ``registry`` and its descendants (present and future) fall back through ``find``."""
+    if not is_hooked(registry):
+        registry.get = _GetWithFallback(registry, find)
+        registry._add_child = _AddChildHooking(registry, find)
+    for child in list(registry._children.values()):
+        hook_tree(child, find)
+
+
+def unhook_tree(registry: MmengineRegistry) -> None:
+    """Undo :func:`hook_tree` on ``registry`` and its descendants."""
+    attrs = vars(registry)
+    if isinstance(attrs.get("get"), _GetWithFallback):
+        del attrs["get"]
+    if isinstance(attrs.get("_add_child"), _AddChildHooking):
+        del attrs["_add_child"]
+    for child in list(registry._children.values()):
+        unhook_tree(child)

@@ -1,0 +1,226 @@
+"""A small downstream package written against mmengine, made fresh for each test that wants one.
+
+``make_downstream()`` writes a package (unique name, also its registry scope) into the test's tmp
+dir, the way an OpenMMLab repository is laid out: ``<pkg>/registry.py`` hangs child registries
+with the package's scope under mmengine's roots, each with ``locations`` naming the module that
+fills it, and those modules are imported only by a lookup. A unique name per test keeps
+mmengine's registry tree (global, and refusing a scope twice) clean between tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mmlight import bridge
+from mmlight.registry import DefaultScope, root
+
+MakeDownstream = Callable[[], str]
+
+_names = itertools.count()
+
+REGISTRY_PY = """
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import Registry, build_from_cfg
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='{scope}', locations=['{scope}.models'])
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='{scope}', locations=['{scope}.transforms'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='{scope}', locations=['{scope}.hooks'])
+METRICS = Registry(
+    'metric', parent=MMENGINE_METRICS, scope='{scope}', locations=['{scope}.metrics'])
+DATASETS = Registry(
+    'dataset', parent=MMENGINE_DATASETS, scope='{scope}', locations=['{scope}.datasets'])
+
+
+def build_task_util(cfg, registry, default_args=None):
+    obj = build_from_cfg(cfg, registry, default_args)
+    obj.built_by = ('package builder', registry.scope)
+    return obj
+
+
+TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope='{scope}',
+                      build_func=build_task_util, locations=['{scope}.task_utils'])
+"""
+
+MODELS_PY = """
+import torch
+from torch import nn
+from mmengine.model import BaseModule
+
+from {scope}.registry import MODELS
+
+
+@MODELS.register_module()
+class TinyNorm(nn.BatchNorm1d):
+    _abbr_ = 'tn'
+
+
+@MODELS.register_module()
+class TinyHead(BaseModule):
+    '''Builds its norm through the package's (mmengine) MODELS, as OpenMMLab model code does.'''
+
+    def __init__(self, channels=2, norm_cfg=dict(type='TinyNorm')):
+        super().__init__()
+        self.fc = nn.Linear(channels, 1)
+        self.norm = MODELS.build(dict(norm_cfg, num_features=channels))
+
+    def forward(self, x):
+        return self.fc(self.norm(x))
+
+
+@MODELS.register_module()
+class ConvNet(BaseModule):
+    '''mmcv layers: ConvModule builds its conv, norm and activation through mmcv's builders.'''
+
+    def __init__(self, norm_cfg=dict(type='BN')):
+        super().__init__()
+        from mmcv.cnn import ConvModule
+        self.block = ConvModule(3, 4, 3, padding=1, norm_cfg=norm_cfg)
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+TRANSFORMS_PY = """
+from {scope}.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class LoadAnnotations:
+    '''Same name as mmcv's transform in mmengine's root: the scope's own must win.'''
+
+    def __call__(self, results):
+        return dict(results, loaded_by='{scope}')
+
+
+@TRANSFORMS.register_module()
+class AddOne:
+    def __call__(self, results):
+        return dict(results, value=results.get('value', 0) + 1)
+"""
+
+HOOKS_PY = """
+from mmengine.hooks import Hook
+
+from {scope}.registry import HOOKS
+
+
+@HOOKS.register_module()
+class TinyHook(Hook):
+    priority = 'LOW'
+
+
+@HOOKS.register_module()
+class CheckpointHook(Hook):
+    '''Same name as mmengine's and mmlight's root hook: under this scope, this one.'''
+"""
+
+METRICS_PY = """
+from mmengine.evaluator import BaseMetric
+
+from {scope}.registry import METRICS
+
+
+@METRICS.register_module()
+class TinyMetric(BaseMetric):
+    def process(self, data_batch, data_samples):
+        self.results.append(len(data_samples))
+
+    def compute_metrics(self, results):
+        return dict(count=sum(results))
+"""
+
+DATASETS_PY = """
+from {scope}.registry import DATASETS
+
+
+@DATASETS.register_module()
+class TinyDataset:
+    def __init__(self, n=4):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return i
+"""
+
+TASK_UTILS_PY = """
+from {scope}.registry import TASK_UTILS
+
+
+@TASK_UTILS.register_module()
+class TinyAssigner:
+    pass
+"""
+
+FILES = {
+    "__init__.py": "",
+    "registry.py": REGISTRY_PY,
+    "models.py": MODELS_PY,
+    "transforms.py": TRANSFORMS_PY,
+    "hooks.py": HOOKS_PY,
+    "metrics.py": METRICS_PY,
+    "datasets.py": DATASETS_PY,
+    "task_utils.py": TASK_UTILS_PY,
+}
+
+
+def write_downstream(where: Path, name: str) -> Path:
+    """Write the downstream package ``name`` (also its scope) under ``where``."""
+    pkg = where / name
+    pkg.mkdir(parents=True)
+    for rel, text in FILES.items():
+        (pkg / rel).write_text(textwrap.dedent(text).replace("{scope}", name))
+    return pkg
+
+
+@pytest.fixture
+def make_downstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeDownstream]:
+    """Write a fresh ``mydown_<n>`` package on sys.path; returns its name (= its scope)."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"mydown_{next(_names)}"
+        write_downstream(tmp_path, name)
+        made.append(name)
+        return name
+
+    yield make
+    for mod in list(sys.modules):
+        if any(mod == n or mod.startswith(n + ".") for n in made):
+            del sys.modules[mod]
+
+
+@pytest.fixture(autouse=True)
+def _bridge_active() -> Iterator[None]:
+    """The bridge installed (mmengine is a dev dependency), mmlight's global state restored."""
+    import mmengine.registry  # noqa: F401  (the import activates the bridge)
+
+    assert bridge.is_active() or bridge.activate()
+    saved_scopes = DefaultScope._instance_dict.copy()
+    children = {
+        name: dict(reg.children)
+        for name, reg in vars(root).items()
+        if isinstance(reg, root.Registry)
+    }
+    yield
+    DefaultScope._instance_dict = saved_scopes
+    for name, before in children.items():
+        reg = getattr(root, name)
+        reg.children.clear()
+        reg.children.update(before)
+    bridge.activate()  # a test may have deactivated it
