@@ -52,15 +52,21 @@ class _GetWithFallback:
         try:
             obj = type(self._registry).get(self._registry, key)
         except RuntimeError:  # mmengine: "Failed to get <key>" (an import path that raised)
-            found = None if depth else self._find(self._registry, key)
+            found = None if depth else self._find_or_none(key)
             if found is None:
-                raise
+                raise  # mmengine's own error, as without mmlight
             return found
         finally:
             _local.depth = depth
         if obj is None and depth == 0:
             obj = self._find(self._registry, key)
         return obj
+
+    def _find_or_none(self, key: str) -> Any:
+        try:
+            return self._find(self._registry, key)
+        except Exception:  # the same broken import, seen from mmlight's side
+            return None
 
 
 class _AddChildHooking:

@@ -51,6 +51,11 @@ def _import_scope_registry(scope: str) -> bool:
         import_module(module_name)
     except ModuleNotFoundError as err:
         if not is_missing_module_error(err, module_name):
+            if is_missing_module_error(err, "mmengine.registry") and hasattr(err, "add_note"):
+                err.add_note(
+                    f"(scope {scope!r}: {module_name} is written against mmengine; install it "
+                    "with `pip install 'mmlight[mmengine]'`)"
+                )
             raise
         return False
     return True
