@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``."""
+"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``interop``."""
 
 import nox
 
@@ -7,6 +7,10 @@ nox.options.default_venv_backend = "venv"
 
 # torch first: the pinned CPU build is on this machine; any other request pulls CUDA wheels.
 TORCH = "torch==2.13.0"
+
+# The real OpenMMLab components the interop group runs against (mmengine comes with .[dev]).
+# mmseg imports ftfy and regex without declaring them.
+INTEROP = ["mmcv-lite==2.1.0", "mmsegmentation==1.2.2", "ftfy", "regex"]
 
 
 @nox.session
@@ -27,3 +31,12 @@ def typecheck(session: nox.Session) -> None:
     session.install(TORCH)
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """mmlight next to installed mmengine-based packages: the ``interop`` tests (tests/bridge)."""
+    session.install(TORCH)
+    session.install("-e", ".[dev]")
+    session.install(*INTEROP)
+    session.run("pytest", "-m", "interop", *session.posargs)
