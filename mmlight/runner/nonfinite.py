@@ -18,8 +18,9 @@ The switch is the top-level config key ``nonfinite_loss``:
 * ``'warn'``: MMEngine's behaviour - log a warning (the 1st, 2nd, 4th, 8th... occurrence)
   and continue.
 
-Under DDP each rank checks its own losses; the rank that sees one raises, and the launcher
-(torchrun, or Lightning's) stops the others.
+Under DDP/FSDP (in ``'error'`` mode) the processes agree with one small all-reduce per
+iteration: averaged gradients carry one process's NaN into every process's weights, so every
+process stops at that iteration - rank 0 too, before its CheckpointHook could save.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class NonFiniteLossGuard:
         self.mode = mode
         self.logger = logger
         self.count = 0
+        self._world_size: int | None = None
 
     @classmethod
     def for_runner(cls, runner: Any) -> NonFiniteLossGuard:
@@ -104,11 +106,20 @@ class NonFiniteLossGuard:
         if not isinstance(outputs, Mapping):
             return
         bad = nonfinite_losses(outputs)
-        if not bad:
+        if self._world_size is None:  # known once training runs (the process group is up)
+            from mmlight.dist import get_world_size
+
+            self._world_size = get_world_size()
+        elsewhere = (
+            self.mode == "error" and self._world_size > 1 and _on_another_process(bool(bad))
+        )
+        if not bad and not elsewhere:
             return
         self.count += 1
         position = where() if callable(where) else where
         values = ", ".join(f"{key}={value}" for key, value in bad.items())
+        if not bad:
+            values = "on another process (this one's losses are finite)"
         if self.mode == "error":
             raise NonFiniteLossError(
                 f"non-finite loss at {position}: {values}. Training stopped before any "
@@ -122,3 +133,17 @@ class NonFiniteLossGuard:
                 f"non-finite loss at {position}: {values} (occurrence {self.count}; "
                 "continuing because nonfinite_loss='warn')"
             )
+
+
+def _on_another_process(bad_here: bool) -> bool:
+    """Whether another process of a distributed run saw a non-finite loss (one small
+    all-reduce, every process calls it every iteration).
+
+    Gradients are averaged across processes, so one process's NaN spoils every process's
+    weights in the same step; all of them must stop before rank 0's CheckpointHook saves.
+    """
+    from mmlight.dist import all_reduce
+
+    flag = torch.tensor([int(bad_here)], dtype=torch.int32)
+    all_reduce(flag, op="max")
+    return bool(flag.item()) and not bad_here

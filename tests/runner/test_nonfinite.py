@@ -131,6 +131,51 @@ def test_a_skipped_amp_step_with_a_finite_loss_does_not_stop_training() -> None:
     NonFiniteLossGuard("error").check(log_vars, "iteration 1")  # does not raise
 
 
+RANK_SCRIPT = """
+import sys
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from mmlight.runner.nonfinite import NonFiniteLossError, NonFiniteLossGuard
+
+rank, store, out = int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+guard = NonFiniteLossGuard("error")
+guard.check(dict(loss=torch.tensor(0.5)), "iteration 1")  # finite everywhere: all go on
+try:
+    guard.check(dict(loss=torch.tensor(float("nan") if rank == 1 else 0.5)), "iteration 2")
+    out.write_text("went on")
+except NonFiniteLossError as error:
+    out.write_text(str(error))
+dist.destroy_process_group()
+"""
+
+
+def test_every_process_stops_when_one_sees_a_nan(tmp_path: Path) -> None:
+    """Averaged gradients carry rank 1's NaN into rank 0's weights: rank 0 (the one whose
+    CheckpointHook writes) must stop at the same iteration. Two real gloo processes."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "rank.py"
+    script.write_text(RANK_SCRIPT)
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(rank), str(tmp_path / "store"),
+                          str(tmp_path / f"rank{rank}.txt")], env=env)
+        for rank in (0, 1)
+    ]
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    assert (tmp_path / "rank1.txt").read_text().startswith(
+        "non-finite loss at iteration 2: loss=nan. Training stopped")
+    assert (tmp_path / "rank0.txt").read_text().startswith(
+        "non-finite loss at iteration 2: on another process (this one's losses are finite). "
+        "Training stopped")
+
+
 # ---------------------------------------------------------------- through the Runner
 class Drifting(BaseModel):
     """Two losses; ``loss_bbox`` becomes NaN from train step ``nan_from`` on (1-based)."""
