@@ -129,8 +129,9 @@ def _plain_dtype(dtype: Any) -> np.dtype:
 
 
 def _dtype_guarded(spec: Any, align: Any = False, copy: Any = True) -> np.dtype:
-    """Stands for ``numpy.dtype`` while unpickling: always a new copy, so that the ``BUILD``
-    that follows in the pickle never reaches numpy's shared dtypes, and plain dtypes only."""
+    """Stands for ``numpy.dtype`` while unpickling: plain dtypes only, and always a new
+    copy, so that the ``BUILD`` that follows in the pickle only ever changes this copy (a
+    copy whose state it rewrote is refused wherever it is used: :func:`_plain_dtype`)."""
     if not isinstance(spec, (str, bytes)):
         raise _refuse(f"numpy dtypes are loaded from their names only, not from {spec!r}")
     plain = _plain_dtype(spec)
@@ -278,7 +279,8 @@ def _scalar_guarded(real: Callable[..., Any]) -> Callable[..., Any]:
 def _unnameable(cls: type) -> SafeGlobal:
     """``cls`` allowed as the type of an object a pickle restores (``BUILD``), under a name
     no pickle can write (a ``GLOBAL`` name ends at the first newline): a pickle cannot call
-    it, e.g. to get numpy's shared float64 dtype from ``Float64DType()`` and rewrite it."""
+    it (``Float64DType()`` hands out numpy's shared float64 dtype; checkpoints only restore
+    the state of dtypes that ``numpy.dtype`` made)."""
     return (cls, f"mmlight: BUILD only\n{cls.__module__}.{cls.__qualname__}")
 
 

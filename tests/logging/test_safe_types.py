@@ -203,9 +203,9 @@ def _load(body: bytes) -> Any:
 
 
 def test_dtype_classes_cannot_be_called_by_a_pickle() -> None:
-    """``Float64DType()`` is numpy's shared float64 dtype: a pickle that could call it could
-    rewrite it for the whole process with a BUILD. The classes are allowed as BUILD targets
-    only, under a name no GLOBAL can spell."""
+    """``Float64DType()`` hands out numpy's shared float64 dtype, and nothing in a checkpoint
+    calls it: the classes are allowed as BUILD targets only, under a name no GLOBAL can
+    spell."""
     body = global_("numpy.dtypes", "Float64DType") + b")" + REDUCE
     with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL numpy\.dtypes\.Float64DType"):
         _load(body)
@@ -214,7 +214,8 @@ def test_dtype_classes_cannot_be_called_by_a_pickle() -> None:
 
 def test_numpy_dtype_always_hands_out_a_copy() -> None:
     """``numpy.dtype('f8', False, False)`` is numpy's shared dtype; the stand-in copies, so
-    the BUILD that follows in a pickle can only touch its own copy."""
+    the BUILD that follows in a pickle only ever changes its own copy (which is checked
+    wherever it is used)."""
     loaded = _load(_dtype("f8", copy=False))
     assert loaded == np.dtype("f8") and loaded is not np.dtype("f8")
 

@@ -213,53 +213,63 @@ def test_a_history_buffer_with_an_injected_attribute_is_refused(tmp_path: Path) 
         load_checkpoint(_model(), str(path))
 
 
-_REWRITE_FLOAT64 = """
+_LOAD_IN_CHILD = """
+import gc
 import sys
-import numpy as np
 from mmlight.runner.checkpoint import _load_checkpoint
 try:
-    _load_checkpoint(sys.argv[1])
-    print("loaded")
+    loaded = _load_checkpoint(sys.argv[1])
+    print("loaded", loaded["a"].dtype, "flags", loaded["a"].dtype.flags, flush=True)
+    del loaded
 except Exception as error:
-    print(type(error).__name__, error)
-print("float64 flags", np.dtype("f8").flags)
+    print(type(error).__name__, error, flush=True)
+gc.collect()
+print("done", flush=True)
 """
 
 
-class _RewrittenDtype:
-    """Pickles as numpy's own float64 dtype (``dtype('f8', False, False)`` or
-    ``Float64DType()``) followed by a BUILD that sets its flags to 'holds object pointers'."""
+class _FlaggedDtype:
+    """Pickles as ``numpy.dtype('f8', False, True)`` whose BUILD sets the flag 'items hold
+    object references' (1, or 63 for all flags)."""
 
-    def __init__(self, how: str) -> None:
-        self.how = how
+    def __init__(self, flags: int) -> None:
+        self.flags = flags
 
     def __reduce__(self) -> tuple[Any, ...]:
-        state = (3, "<", None, None, None, -1, -1, 63)
-        if self.how == "dtype":
-            return (np.dtype, ("f8", False, False), state)
-        return (type(np.dtype("f8")), (), state)
+        return (np.dtype, ("f8", False, True), (3, "<", None, None, None, -1, -1, self.flags))
 
 
-@pytest.mark.parametrize("how", ["dtype", "Float64DType"])
-def test_numpy_shared_dtypes_cannot_be_rewritten(tmp_path: Path, how: str) -> None:
-    """The old allow-list let a pickle reach numpy's process-wide float64 dtype and rewrite
-    its flags (every float64 array after it would be freed as if it held objects). Run in a
-    child process: on the old code it is the child's numpy that breaks."""
-    path = tmp_path / f"{how}.pth"
-    torch.save({"meta": {"d": _RewrittenDtype(how)}}, path)
+class _ArrayOfFlaggedDtype:
+    """Pickles as numpy pickles an array (``_reconstruct`` then BUILD), with that dtype and
+    16 bytes of the file as its data."""
+
+    def __init__(self, flags: int) -> None:
+        self.flags = flags
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild = (getattr(np, "_core", None) or np.core).multiarray._reconstruct
+        state = (1, (2,), _FlaggedDtype(self.flags), False, b"A" * 16)
+        return (rebuild, (np.ndarray, (0,), b"b"), state)
+
+
+@pytest.mark.parametrize("flags", [1, 63])
+def test_a_dtype_whose_state_the_file_rewrote_is_refused(tmp_path: Path, flags: int) -> None:
+    """The old allow-list let a file rewrite a dtype's flags and build an array with it:
+    float64 items that claim to be object references, i.e. the file's bytes used as
+    pointers (numpy 2 stops with an internal error when the array is freed, numpy 1 would
+    decref them). Loaded in a child process, where the old code's failure stays."""
+    path = tmp_path / f"flags{flags}.pth"
+    torch.save({"a": _ArrayOfFlaggedDtype(flags)}, path)
     child = subprocess.run(
-        [sys.executable, "-c", _REWRITE_FLOAT64, str(path)],
+        [sys.executable, "-c", _LOAD_IN_CHILD, str(path)],
         capture_output=True, text=True, timeout=120, check=False,
     )
-    assert child.returncode == 0, child.stderr
-    assert child.stdout.splitlines()[-1] == "float64 flags 0"
-    refusal = {
-        "dtype": "CheckpointDataRefusedError refusing to load .*: a numpy dtype float64 whose "
-        "state the file rewrote",
-        "Float64DType": r"UnsafeCheckpointError refusing to load .*: its pickle references "
-        r"numpy\.dtypes\.Float64DType",
-    }[how]
-    assert re.match(refusal, child.stdout.splitlines()[0])
+    assert child.returncode == 0 and child.stderr == "", child.stderr
+    assert child.stdout.splitlines() == [
+        f"CheckpointDataRefusedError refusing to load {path}: a numpy dtype float64 whose "
+        f"state the file rewrote (flags {flags})",
+        "done",
+    ]
 
 
 def test_a_real_checkpoint_still_loads_with_plain_arrays(tmp_path: Path) -> None:
