@@ -133,10 +133,14 @@ def _budgeted_load(
 
 
 def _stream_size(stream: IO[bytes]) -> int:
-    """The stream's size in bytes (local files and fsspec files can all seek)."""
-    start = stream.tell()
-    size = stream.seek(0, io.SEEK_END)
-    stream.seek(start)
+    """The stream's size in bytes (local files and fsspec files can all seek); 0 for one that
+    cannot seek, which torch.load refuses anyway."""
+    try:
+        start = stream.tell()
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(start)
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return 0
     return size
 
 

@@ -324,3 +324,18 @@ def test_tagged_data_cannot_multiply_past_the_file_size(tmp_path: Path) -> None:
         r"and dtype float64 would take 16000000 bytes, more than",
     ):
         runner.load_checkpoint(str(path))
+
+
+def test_a_remote_file_gets_the_budget_of_its_own_size() -> None:
+    """fsspec files (here memory://) are sized by seeking to their end, like local ones."""
+    import fsspec
+
+    body = pickle_of(global_("numpy", "ndarray"), integer(_HUGE), TUPLE1, TUPLE1, REDUCE)
+    with fsspec.open("memory://budget/tiny.pth", "wb") as stream:
+        stream.write(legacy_checkpoint(body).getvalue())
+    with pytest.raises(
+        CheckpointDataRefusedError,
+        match=r"^refusing to load memory://budget/tiny\.pth: a numpy array .* allowed for a file "
+        r"of 171 bytes",
+    ):
+        load_checkpoint(_model(), "memory://budget/tiny.pth")
