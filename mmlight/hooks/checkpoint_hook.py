@@ -319,25 +319,54 @@ class CheckpointHook(Hook):
         hub = runner.message_hub
         if self.save_best is not None:
             if len(self.key_indicators) == 1:
-                self.best_ckpt_path = hub.get_info("best_ckpt") if (
-                    "best_ckpt" in hub.runtime_info
-                ) else None
+                self.best_ckpt_path = self._resumed_best(runner, "best_ckpt")
             else:
                 for key in self.key_indicators:
-                    name = f"best_ckpt_{key}"
-                    self.best_ckpt_path_dict[key] = (
-                        hub.get_info(name) if name in hub.runtime_info else None
-                    )
+                    self.best_ckpt_path_dict[key] = self._resumed_best(runner, f"best_ckpt_{key}")
 
         if self.max_keep_ckpts > 0:
             keep_ckpt_ids: list[int] = []
             if "keep_ckpt_ids" in hub.runtime_info:
-                keep_ckpt_ids = list(hub.get_info("keep_ckpt_ids"))
+                keep_ckpt_ids = self._resumed_steps(runner, hub.get_info("keep_ckpt_ids"))
                 while len(keep_ckpt_ids) > self.max_keep_ckpts:
                     step = keep_ckpt_ids.pop(0)
                     if is_main_process():
                         self._remove_path(self._join(self.out_dir, self.filename_tmpl.format(step)))
             self.keep_ckpt_ids: deque[int] = deque(keep_ckpt_ids, self.max_keep_ckpts)
+
+    # The runtime info below comes from a resumed checkpoint: a file, not this run. Its paths
+    # and steps decide what gets deleted, so only names this hook writes in out_dir count.
+    def _resumed_best(self, runner: Any, info_key: str) -> str | None:
+        """The previous best checkpoint a resumed run may later replace (and delete), or None
+        when runtime info names none, or names anything but a ``best_*`` file in out_dir."""
+        hub = runner.message_hub
+        if info_key not in hub.runtime_info:
+            return None
+        path = hub.get_info(info_key)
+        name = path.replace("\\", "/").rsplit("/", 1)[-1] if isinstance(path, str) else ""
+        inside = bool(name) and name.startswith("best_") and _same_path(
+            self._join(str(self.out_dir), name), path
+        )
+        if not inside:
+            runner.logger.warning(
+                f"the resumed checkpoint's runtime info {info_key}={path!r} is not a best_* "
+                f"checkpoint in {self.out_dir}; it will not be replaced or deleted"
+            )
+            return None
+        return str(path)
+
+    @staticmethod
+    def _resumed_steps(runner: Any, steps: Any) -> list[int]:
+        """``keep_ckpt_ids`` from a resumed checkpoint: whole, non-negative step numbers only
+        (each one becomes a file name to delete)."""
+        values = list(steps) if isinstance(steps, (list, tuple)) else []
+        kept = [step for step in values if type(step) is int and step >= 0]
+        if len(kept) != len(values) or not isinstance(steps, (list, tuple)):
+            runner.logger.warning(
+                f"the resumed checkpoint's runtime info keep_ckpt_ids={steps!r} holds values "
+                "that are not step numbers; they are ignored (no file is deleted for them)"
+            )
+        return kept
 
     def after_train_epoch(self, runner: Any) -> None:
         if not self.by_epoch:
@@ -528,3 +557,10 @@ class CheckpointHook(Hook):
 
         if best_ckpt_updated and self.last_ckpt is not None:
             self._save_checkpoint_with_step(runner, cur_time, meta)
+
+
+def _same_path(left: str, right: str) -> bool:
+    """Equal after normalizing ('a/./b' is 'a/b'); URLs compare as written."""
+    if "://" in left or "://" in right:
+        return left == right
+    return osp.normpath(osp.abspath(left)) == osp.normpath(osp.abspath(right))
