@@ -42,7 +42,14 @@ from mmlight.registry import DefaultScope, external
 from mmlight.registry import root as mmlight_root
 from mmlight.registry.registry import Registry
 
-__all__ = ["MmengineRegistries", "install", "installed", "root_pairs", "uninstall"]
+__all__ = [
+    "MmengineRegistries",
+    "find_in_mmlight",
+    "install",
+    "installed",
+    "root_pairs",
+    "uninstall",
+]
 
 
 def root_pairs() -> list[tuple[Registry, MmengineRegistry]]:
@@ -74,6 +81,8 @@ class MmengineRegistries:
         self._pairs = list(pairs)
         self._theirs = {id(ours): theirs for ours, theirs in pairs}
         self._ours = {id(theirs): ours for ours, theirs in pairs}
+        # a deep copy or unpickled copy of a registry brings a copy of its root along
+        self._ours_by_name = {theirs.name: ours for ours, theirs in pairs}
         self._views: dict[int, Registry] = {}
         self._lock = threading.RLock()
 
@@ -127,6 +136,8 @@ class MmengineRegistries:
         """What mmlight's tree holds for ``key``, asked from mmengine's ``registry``."""
         theirs_root = registry._get_root_registry()
         ours_root = self._ours.get(id(theirs_root))
+        if ours_root is None and theirs_root.scope == "mmengine":
+            ours_root = self._ours_by_name.get(theirs_root.name)
         if ours_root is None:
             return None
         scope = registry.scope if registry is not theirs_root else _default_scope_name()
@@ -154,6 +165,16 @@ def installed() -> MmengineRegistries | None:
     return _installed
 
 
+def find_in_mmlight(registry: MmengineRegistry, key: str) -> Any:
+    """What mmlight's tree holds for ``key`` asked from mmengine's ``registry`` (None: no bridge).
+
+    A module-level function, so a hooked mmengine registry still deep-copies and pickles (the
+    hook holds this function by reference, not the bridge and its lock).
+    """
+    bridge = _installed
+    return None if bridge is None else bridge.find_in_mmlight(registry, key)
+
+
 def install() -> MmengineRegistries:
     """Make both trees see each other (idempotent)."""
     global _installed
@@ -161,7 +182,7 @@ def install() -> MmengineRegistries:
         if _installed is None:
             bridge = MmengineRegistries(root_pairs())
             for _, theirs in bridge.pairs:
-                hook_tree(theirs, bridge.find_in_mmlight)
+                hook_tree(theirs, find_in_mmlight)
             external.set_provider(bridge)
             _installed = bridge
         return _installed

@@ -112,3 +112,21 @@ def test_mmengines_failed_import_path_falls_back_or_keeps_its_error(
         assert mmengine_registry.MODELS.get("fb_weird.Thing") is Thing
     finally:
         MODELS.children.pop("fb_weird", None)
+
+
+def test_a_hooked_registry_deep_copies_with_its_fallback() -> None:
+    import copy
+
+    @MODELS.register_module()
+    class CopiedAcross:
+        pass
+
+    try:
+        child = MmengineRegistry("model", parent=mmengine_registry.MODELS, scope="fb_copied")
+        clone = copy.deepcopy(child)  # brings a copy of mmengine's MODELS along
+        assert clone is not child
+        assert clone.get("CopiedAcross") is CopiedAcross
+        assert vars(clone)["get"]._registry is clone
+    finally:
+        MODELS._module_dict.pop("CopiedAcross", None)
+        mmengine_registry.MODELS._children.pop("fb_copied", None)
