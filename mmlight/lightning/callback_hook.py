@@ -126,7 +126,7 @@ class CallbackHook(Hook):
             legacy_key = getattr(self.callback, "_legacy_state_key", None)
             state = states.get(legacy_key)
         if state:
-            self.callback.load_state_dict(copy.deepcopy(state))
+            self.callback.load_state_dict(_confined(self.callback, copy.deepcopy(state)))
 
     # ------------------------------------------------------------------ mount points
     def before_run(self, runner: Any) -> None:
@@ -276,3 +276,55 @@ _CALLS: dict[str, Callable[[CallbackHook, Any, Any, str, dict], None]] = {
         )
     },
 }
+
+
+# ModelCheckpoint state entries naming files the callback later deletes (a previous best,
+# the k-th best, the previous last). They come from a checkpoint file, and Lightning's own
+# guard (``dirpath in Path(previous).parents``) lets 'dirpath/../../x' and any URL through.
+_DELETED_PATH_KEYS = ("best_model_path", "kth_best_model_path", "last_model_path")
+
+
+def _confined(callback: pl.Callback, state: Any) -> Any:
+    """``state`` for ``callback.load_state_dict``, with a ModelCheckpoint's paths outside its
+    ``dirpath`` (after normalizing '..') left out, so a checkpoint cannot get them deleted."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    if not isinstance(callback, ModelCheckpoint) or not isinstance(state, dict):
+        return state
+    root = callback.dirpath
+    dropped: list[str] = []
+    for key in _DELETED_PATH_KEYS:
+        if state.get(key) and not _inside(state[key], root):
+            dropped.append(str(state[key]))
+            state[key] = ""
+    best_k = state.get("best_k_models")
+    if isinstance(best_k, dict):
+        dropped += [str(path) for path in best_k if not _inside(path, root)]
+        state["best_k_models"] = {k: v for k, v in best_k.items() if _inside(k, root)}
+    if dropped:
+        import warnings
+
+        warnings.warn(
+            f"{type(callback).__name__}: the checkpoint's callback state names files outside "
+            f"its dirpath {root!r}; they are not restored (and so never deleted): "
+            f"{', '.join(map(repr, dropped))}",
+            stacklevel=2,
+        )
+    return state
+
+
+def _inside(path: Any, root: Any) -> bool:
+    """Whether ``path`` lies under the folder ``root`` once '.' and '..' are resolved (a URL:
+    same scheme and prefix); never for an unknown (None) root."""
+    import os.path as osp
+    import posixpath
+
+    if not isinstance(path, str) or not isinstance(root, str) or not path or not root:
+        return False
+    if "://" in path or "://" in root:
+        scheme, _, rest = path.partition("://")
+        root_scheme, _, root_rest = root.partition("://")
+        folder = posixpath.normpath("/" + root_rest).rstrip("/") + "/"
+        return scheme == root_scheme and posixpath.normpath("/" + rest).startswith(folder)
+    folder = osp.join(osp.normpath(osp.abspath(root)), "")
+    return osp.normpath(osp.abspath(path)).startswith(folder)
