@@ -133,6 +133,7 @@ def resume_runner(
             f"cannot resume from {filename}: it has no meta.epoch/meta.iter (top-level keys: "
             f"{sorted(checkpoint)}); a file with weights only goes in load_from, with resume=False"
         )
+    _refuse_bad_counters(filename, meta)
     _refuse_mismatched_shapes(runner, filename, checkpoint)
     runner.train_loop._epoch = meta["epoch"]
     runner.train_loop._iter = meta["iter"]
@@ -174,10 +175,27 @@ class _ResumeKeyError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class _ResumeValueError(ValueError):
+    """A resume checkpoint whose counters are not counters."""
+
+
+def _refuse_bad_counters(filename: str, meta: dict) -> None:
+    """meta.epoch/meta.iter become the loop's counters: whole numbers >= 0, or the run fails
+    later with an error that names neither the file nor the key."""
+    for key in ("epoch", "iter"):
+        value = meta[key]
+        if type(value) is not int or value < 0:
+            raise _ResumeValueError(
+                f"cannot resume from {filename}: meta.{key} is {value!r}, not a whole number "
+                ">= 0; the file was not written by a CheckpointHook or was edited"
+            )
+
+
 # A checkpoint that cannot be resumed from: bad input, whichever path named it.
 CHECKPOINT_INPUT_ERRORS = (
     CheckpointNotFoundError, CheckpointStateDictError, NotACheckpointError,
     UnsafeCheckpointError, UnsupportedCheckpointSchemeError, _ResumeKeyError,
+    _ResumeValueError,
 )
 
 

@@ -87,6 +87,14 @@ def _resumable(project: Path) -> str:
     return "h8.pth"
 
 
+def _bad_counter(project: Path) -> str:
+    path = project / _resumable(project)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["meta"]["epoch"] = "1"
+    torch.save(checkpoint, path)
+    return path.name
+
+
 CUT = ("is not a readable checkpoint (a zip archive, torch's format, without its closing "
        "directory: the file was cut short); it may be truncated (a save cut short) or not a "
        "file written by torch.save")
@@ -156,6 +164,9 @@ CASES: list[Case] = [
       "model's shapes: fc1.weight is [8, 4] in the checkpoint and [16, 4] in the model; "
       "fc1.bias is [8] in the checkpoint and [16] in the model; fc2.weight is [2, 8] in the "
       "checkpoint and [2, 16] in the model", "use load_from with resume=False"), ()),
+    ("train-resume-bad-counter", _train, lambda p: ["toy.py", "--resume", _bad_counter(p)], 2,
+     ("mmlight-train: error: cannot resume from h8.pth: meta.epoch is '1', not a whole number "
+      ">= 0",), ()),
     ("fit-resume-other-shapes", _mmlight,
      lambda p: ["fit", "-c", _other_shape_config(p), "--ckpt_path", _resumable(p)], 2,
      ("cannot resume from h8.pth", "fc1.weight is [8, 4] in the checkpoint and [16, 4]"), ()),

@@ -363,3 +363,16 @@ def test_a_history_buffer_with_an_injected_attribute_is_refused(
         "may set only ['_count_history', '_log_history', 'max_length', 'statistics_methods'], " \
         "but its state also sets 'evil'" in err
     assert "Traceback" not in err
+
+
+def test_check_given_a_checkpoint_never_parses_it(
+    in_project: Path, poisoned_source: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``mmlight check`` takes a config; a checkpoint given instead is refused by its suffix,
+    before anything reads it."""
+    from mmlight.cli.main import main
+
+    marker = _plant_poison(poisoned_source, in_project)
+    assert main(["check", "poisoned.pth"]) == 2
+    assert "has extension '.pth'; valid extensions: .py, .json, .yaml" in capfd.readouterr().err
+    assert not marker.exists()

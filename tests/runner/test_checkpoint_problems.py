@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,20 @@ def test_load_checkpoint_names_the_file_in_its_report(trained: Path, tmp_path: P
                        match=rf"do not match exactly \(checkpoint {path}\)[\s\S]*size mismatch "
                              r"for fc\.weight"):
         load_checkpoint(ToyModel(), str(path), strict=True)
+
+
+# ------------------------------------------------------------- counters that are not counters
+@pytest.mark.parametrize(("key", "value"), [("epoch", "1"), ("iter", -4), ("epoch", True),
+                                            ("iter", 2.0)])
+def test_resume_refuses_counters_that_are_not_whole_numbers(
+    trained: Path, tmp_path: Path, key: str, value: object
+) -> None:
+    checkpoint = torch.load(trained / "epoch_1.pth", weights_only=True)
+    checkpoint["meta"][key] = value
+    path = tmp_path / "edited.pth"
+    torch.save(checkpoint, path)
+    runner = make_runner(tmp_path / "w", resume=True, load_from=str(path))
+    runner._train_loop = runner.build_train_loop(runner._train_loop)
+    with pytest.raises(ValueError, match=rf"cannot resume from {path}: meta\.{key} is "
+                       rf"{re.escape(repr(value))}, not a whole number >= 0"):
+        runner.load_or_resume()
