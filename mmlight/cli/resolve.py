@@ -119,9 +119,11 @@ def build_runner(cfg: Any, training: bool = False) -> Any:
         raise CLIError("the config has no `model`: every Runner config needs model=dict(type=...)")
     if not training:
         return RUNNERS.build(cfg) if "runner_type" in cfg else Runner.from_cfg(cfg)
+    from mmlight.runner.config_checks import check_runner_arguments
     from mmlight.runner.work_dir import prepare_work_dir
     from mmlight.runner.work_dir_lock import WorkDirClaim, hold_work_dir
 
+    check_runner_arguments(dict(cfg=cfg))  # a refused config leaves no work_dir behind
     launcher = cfg.get("launcher", "none")
     claim = WorkDirClaim()  # held until the Runner holds the folder itself
     hold_work_dir(claim, prepare_work_dir(cfg.work_dir), launcher)

@@ -54,13 +54,18 @@ def failures_located(runner: Runner, stage: str) -> Iterator[None]:
 def locate_failure(error: BaseException, runner: Runner, stage: str) -> None:
     """Add the location note to ``error``, raised while ``runner`` ran ``stage``.
 
-    Config and registry errors already name their key path and are left alone, as is an
-    error located before (a stage run inside another one).
+    Config and registry errors already name their key path and are left alone, as are an
+    error located before (a stage run inside another one) and one whose class says its
+    message names the place (``locates_itself = True``).
     """
     from mmlight.config.errors import ConfigError
     from mmlight.registry.errors import RegistryError
 
-    if isinstance(error, (ConfigError, RegistryError)) or getattr(error, _LOCATED_ATTR, False):
+    if (
+        isinstance(error, (ConfigError, RegistryError))
+        or getattr(error, _LOCATED_ATTR, False)
+        or getattr(error, "locates_itself", False)
+    ):
         return
     try:
         setattr(error, _LOCATED_ATTR, True)

@@ -197,7 +197,7 @@ class EpochBasedTrainLoop(_TrainLoop):
         epoch, inner, per_epoch = self._epoch + 1, batch_idx + 1, len(self.dataloader)
         return (
             f"epoch {epoch}, iteration {inner} of the epoch (iteration {self._iter + 1} "
-            f"overall; Epoch(train) [{epoch}][{inner}/{per_epoch}] in the log)"
+            f"overall; Epoch(train) [{epoch}][{inner}/{per_epoch}] as the log counts)"
         )
 
 
@@ -231,7 +231,7 @@ class IterBasedTrainLoop(_TrainLoop):
     def _position(self, batch_idx: int) -> str:
         step = self._iter + 1
         total = self._max_iters
-        return f"iteration {step} of {total} (Iter(train) [{step}/{total}] in the log)"
+        return f"iteration {step} of {total} (Iter(train) [{step}/{total}] as the log counts)"
 
 
 class _EvalLoop(BaseLoop):

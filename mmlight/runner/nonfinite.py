@@ -37,6 +37,8 @@ __all__ = ["NonFiniteLossError", "NonFiniteLossGuard", "nonfinite_losses"]
 class NonFiniteLossError(FloatingPointError):
     """A training loss was NaN or infinite; training stopped before that state was saved."""
 
+    locates_itself = True  # the message names epoch and iteration: no second location note
+
 
 def _as_float(value: torch.Tensor) -> float:
     return float(value.detach().float().mean())

@@ -326,7 +326,7 @@ CASES: list[Case] = [
     # -- a non-finite loss while training: exit 1, where and which keys --------------------
     ("nan-loss", _train, lambda p: [_nan_loss(p, "n1.py")],
      1, ("non-finite loss at epoch 2, iteration 3 of the epoch (iteration 7 overall; "
-         "Epoch(train) [2][3/4] in the log): loss=nan", "no checkpoint of this state",
+         "Epoch(train) [2][3/4] as the log counts): loss=nan", "no checkpoint of this state",
          "nonfinite_loss='warn'", "--debug")),
     ("fit-nan-loss", _mmlight, lambda p: ["fit", "-c", _nan_loss(p, "n2.py")],
      1, ("non-finite loss at epoch 2, iteration 3 of the epoch", "loss=nan")),
@@ -405,3 +405,20 @@ def test_nan_loss_writes_no_checkpoint_of_the_broken_state(
                    "nonfinite_loss=warn"]) == 0
     assert (project / "warned" / "epoch_2.pth").exists()
     assert "continuing because nonfinite_loss='warn'" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("command", [
+    lambda w: _train(["toy.py", "--work-dir", w, "--cfg-options", "train_cfg.val_interval=0"]),
+    lambda w: _mmlight(["fit", "-c", "toy.py", "--cfg-options", f"work_dir={w}",
+                        "train_cfg.val_interval=0"]),
+], ids=["mmlight-train", "mmlight-fit"])
+def test_a_refused_training_config_leaves_no_work_dir(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+    command: Callable[[str], int],
+) -> None:
+    """Values are checked before the work_dir (and its lock file) is created."""
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(project))
+    assert command(str(project / "fresh")) == 2
+    assert "train_cfg.val_interval must be a positive integer" in capfd.readouterr().err
+    assert not (project / "fresh").exists()

@@ -240,10 +240,11 @@ def test_iteration_based_run_stops_at_the_nan_and_saves_nothing_of_it(tmp_path: 
     runner = _runner(tmp_path, Drifting(nan_from=4), by_epoch=False)
     with pytest.raises(
         NonFiniteLossError,
-        match=r"^non-finite loss at iteration 4 of 6 \(Iter\(train\) \[4/6\] in the log\): "
+        match=r"^non-finite loss at iteration 4 of 6 \(Iter\(train\) \[4/6\] as the log counts\): "
         r"loss=nan, loss_bbox=nan\. Training stopped",
-    ):
+    ) as info:
         runner.train()
+    assert getattr(info.value, "__notes__", []) == []  # the message says where: no second note
     assert runner.iter == 3  # the NaN iteration was not counted
     names = _checkpoints(tmp_path)
     assert "iter_3.pth" in names and "iter_4.pth" not in names
@@ -260,7 +261,7 @@ def test_epoch_based_run_names_epoch_and_iteration(tmp_path: Path) -> None:
     with pytest.raises(
         NonFiniteLossError,
         match=r"^non-finite loss at epoch 2, iteration 2 of the epoch \(iteration 4 overall; "
-        r"Epoch\(train\) \[2\]\[2/2\] in the log\): loss=nan, loss_cls=nan\.",
+        r"Epoch\(train\) \[2\]\[2/2\] as the log counts\): loss=nan, loss_cls=nan\.",
     ):
         runner.train()
     assert _checkpoints(tmp_path) == ["best_score_epoch_1.pth", "epoch_1.pth"]
@@ -272,7 +273,7 @@ def test_warn_mode_trains_to_the_end_like_mmengine(tmp_path: Path) -> None:
     assert runner.iter == 6
     assert "iter_6.pth" in _checkpoints(tmp_path)
     log = (Path(runner.log_dir) / f"{runner.timestamp}.log").read_text()
-    assert "non-finite loss at iteration 4 of 6 (Iter(train) [4/6] in the log): loss=nan, " \
+    assert "non-finite loss at iteration 4 of 6 (Iter(train) [4/6] as the log counts): loss=nan, " \
         "loss_bbox=nan (occurrence 1; continuing because nonfinite_loss='warn')" in log
 
 
