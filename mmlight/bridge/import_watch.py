@@ -1,11 +1,12 @@
-"""Run a callback right after a module is imported, without importing it.
+"""Run callbacks right after a module is imported, without importing it.
 
 The bridge must wake up when mmengine's registry module arrives, whoever imports it (``import
-mmcv.cnn``, a ``custom_imports`` entry, ``mmseg.registry`` on a default scope), and never import
-it itself. A finder at the front of ``sys.meta_path`` answers only for that one module name:
-it asks the finders behind it for the real spec and wraps that spec's loader's
-``exec_module`` (on the loader instance made for this import) so the callback runs once the
-module has executed. Every other import costs one string comparison.
+mmcv.cnn``, a ``custom_imports`` entry, ``mmseg.registry`` imported for a default scope), and
+never import it itself. One finder per watched module sits at the front of ``sys.meta_path`` and
+answers only for that name: it asks the finders behind it for the real spec and wraps that
+spec's loader's ``exec_module`` (on the loader instance made for this import), so the callbacks
+run once the module has executed; then the finder leaves. A ``find_spec`` probe that imports
+nothing leaves it in place. Every other import costs one string comparison.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ def _run(callback: Callable[[], None], name: str) -> None:
 
 
 class _AfterImportFinder(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; wraps the loader of one module so ``callback`` follows it."""
+    """Finds nothing itself; wraps the loader of one module so its callbacks follow it."""
 
-    def __init__(self, name: str, callback: Callable[[], None]) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.callback = callback
+        self.callbacks: list[Callable[[], None]] = []
 
     def find_spec(
         self,
@@ -56,19 +57,22 @@ class _AfterImportFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != self.name:
             return None
-        with _lock:
-            if self in sys.meta_path:
-                sys.meta_path.remove(self)
+        # Stay in place until the module really executes: find_spec alone (a "is it
+        # installed?" probe) imports nothing, and the next import must still be seen.
         spec = _spec_from_other_finders(fullname, path, target)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
         loader = spec.loader
         exec_module = loader.exec_module
-        callback, name = self.callback, self.name
 
         def exec_then_call(module: ModuleType) -> None:
             exec_module(module)
-            _run(callback, name)
+            with _lock:
+                if self not in sys.meta_path:
+                    return  # another spec of this module already ran the callback
+                sys.meta_path.remove(self)
+            for callback in self.callbacks:
+                _run(callback, self.name)
 
         loader.exec_module = exec_then_call  # type: ignore[method-assign]
         return spec
@@ -78,6 +82,8 @@ def _spec_from_other_finders(
     fullname: str, path: Sequence[str] | None, target: ModuleType | None
 ) -> importlib.machinery.ModuleSpec | None:
     for finder in list(sys.meta_path):
+        if isinstance(finder, _AfterImportFinder):
+            continue
         find_spec = getattr(finder, "find_spec", None)
         if find_spec is None:
             continue
@@ -96,9 +102,12 @@ def after_import(name: str, callback: Callable[[], None]) -> None:
         _run(callback, name)
         return
     with _lock:
-        if any(
-            isinstance(f, _AfterImportFinder) and f.name == name and f.callback is callback
-            for f in sys.meta_path
-        ):
-            return
-        sys.meta_path.insert(0, _AfterImportFinder(name, callback))
+        watcher = next(
+            (f for f in sys.meta_path if isinstance(f, _AfterImportFinder) and f.name == name),
+            None,
+        )
+        if watcher is None:
+            watcher = _AfterImportFinder(name)
+            sys.meta_path.insert(0, watcher)
+        if callback not in watcher.callbacks:
+            watcher.callbacks.append(callback)

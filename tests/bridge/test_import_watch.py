@@ -79,3 +79,27 @@ def test_one_watcher_per_callback(watched: str) -> None:
     importlib.import_module(watched)
 
     assert seen == ["x"]
+
+
+def test_a_find_spec_probe_is_not_an_import(watched: str) -> None:
+    import importlib.util
+
+    seen: list[str] = []
+    after_import(watched, lambda: seen.append("imported"))
+
+    assert importlib.util.find_spec(watched) is not None
+    assert seen == []
+    importlib.import_module(watched)
+
+    assert seen == ["imported"]
+
+
+def test_every_callback_of_a_module_runs(watched: str) -> None:
+    seen: list[str] = []
+    after_import(watched, lambda: seen.append("first"))
+    after_import(watched, lambda: seen.append("second"))
+
+    importlib.import_module(watched)
+
+    assert seen == ["first", "second"]
+    assert sum(getattr(f, "name", None) == watched for f in sys.meta_path) == 0
