@@ -518,9 +518,13 @@ class CheckpointHook(Hook):
             best_score_key = "best_score" if single else f"best_score_{key}"
             best_ckpt_key = "best_ckpt" if single else f"best_ckpt_{key}"
             best_ckpt_path = self.best_ckpt_path if single else self.best_ckpt_path_dict[key]
-            if best_score_key in hub.runtime_info:
-                best_score = hub.get_info(best_score_key)
-            else:
+            best_score = hub.get_info(best_score_key) if best_score_key in hub.runtime_info \
+                else self.init_value_map[rule]  # type: ignore[index]
+            if isinstance(best_score, (str, bytes, bool)) or not hasattr(best_score, "__float__"):
+                runner.logger.warning(  # only a resumed checkpoint can have put it there
+                    f"runtime info {best_score_key}={best_score!r} is not a score; comparing "
+                    f"{key} with {self.init_value_map[rule]} instead"  # type: ignore[index]
+                )
                 best_score = self.init_value_map[rule]  # type: ignore[index]
             if key_score is None or not self.is_better_than[key](key_score, best_score):
                 continue

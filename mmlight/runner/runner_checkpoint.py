@@ -304,6 +304,11 @@ def _check_gpu_count(runner: Any, meta: dict) -> None:
 
 def _resume_seed(runner: Any, meta: dict) -> None:
     resumed_seed = meta.get("seed")
+    if resumed_seed is not None and type(resumed_seed) is not int:
+        runner.logger.warning(
+            f"the checkpoint's meta.seed {resumed_seed!r} is not an integer; it is ignored"
+        )
+        return
     current_seed = runner._randomness_cfg.get("seed")
     if resumed_seed is not None and resumed_seed != current_seed:
         if current_seed is not None:

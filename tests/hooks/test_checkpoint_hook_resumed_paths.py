@@ -88,3 +88,16 @@ def test_keep_ckpt_ids_take_step_numbers_only(first_epoch: Path, tmp_path: Path)
     runner.train()
     assert victim.exists()
     assert (work / "epoch_2.pth").exists()
+
+
+@pytest.mark.parametrize("score", ["0.9", None, [1.0], True])
+def test_a_best_score_that_is_no_score_is_ignored(
+    first_epoch: Path, tmp_path: Path, score: object
+) -> None:
+    """It used to end the run with a TypeError comparing the new score with it."""
+    evil = _with_runtime_info(first_epoch, tmp_path / "evil.pth", best_score=score)
+    runner = _val_runner(tmp_path / "w", resume=True, load_from=str(evil),
+                         train_cfg=dict(by_epoch=True, max_epochs=2))
+    runner.train()
+    assert (tmp_path / "w" / "best_toy_acc_epoch_2.pth").exists()
+    assert runner.message_hub.get_info("best_score") != score

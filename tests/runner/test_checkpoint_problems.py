@@ -232,3 +232,18 @@ def test_resume_refuses_counters_that_are_not_whole_numbers(
     with pytest.raises(ValueError, match=rf"cannot resume from {path}: meta\.{key} is "
                        rf"{re.escape(repr(value))}, not a whole number >= 0"):
         runner.load_or_resume()
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.5, [7]])
+def test_resume_ignores_a_seed_that_is_no_integer(
+    trained: Path, tmp_path: Path, seed: object
+) -> None:
+    checkpoint = torch.load(trained / "epoch_1.pth", weights_only=True)
+    checkpoint["meta"]["seed"] = seed
+    path = tmp_path / "seeded.pth"
+    torch.save(checkpoint, path)
+    runner = make_runner(tmp_path / "w", resume=True, load_from=str(path))
+    runner._train_loop = runner.build_train_loop(runner._train_loop)
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    runner.load_or_resume()
+    assert runner.seed == 7 and (runner.epoch, runner.iter) == (1, 2)
