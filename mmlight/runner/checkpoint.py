@@ -323,7 +323,11 @@ def check_checkpoint_safe(filename: str | Path) -> list[str]:
 
 
 def _scan_globals(filename: str) -> list[str]:
-    """Every refused global a static scan of a zip checkpoint finds; [] for the legacy format."""
+    """Every refused global a static scan finds (nothing is unpickled): torch's own scan for
+    the zip format, mmlight's opcode scan where torch's stops (legacy format, protocols 0, 1,
+    4 and 5); [] when neither can read the file (the probe's answer then stands)."""
+    from mmlight.runner.pickle_scan import globals_in_checkpoint, refused_globals
+
     try:
         with torch.serialization.safe_globals(checkpoint_safe_globals()):
             if is_local(filename):
@@ -332,9 +336,20 @@ def _scan_globals(filename: str) -> list[str]:
                 fs, path = url_to_fs(filename)
                 with fs.open(path, "rb") as stream:
                     found = torch.serialization.get_unsafe_globals_in_checkpoint(stream)
-    except Exception:  # legacy (non-zip) format or an unreadable archive: the probe's answer
+        return sorted(found)
+    except Exception:  # legacy format, or opcodes torch's scan does not know
+        pass
+    try:
+        if is_local(filename):
+            with open(filename, "rb") as stream:
+                names = globals_in_checkpoint(stream)
+        else:
+            fs, path = url_to_fs(filename)
+            with fs.open(path, "rb") as stream:
+                names = globals_in_checkpoint(stream)
+    except (OSError, ValueError):
         return []
-    return sorted(found)
+    return sorted(set(refused_globals(names, checkpoint_safe_globals())))
 
 
 def _unwrap(module: nn.Module) -> nn.Module:

@@ -13,6 +13,7 @@ keys - the raw tensor bytes after them are not pickles) and a bare pickle.
 
 from __future__ import annotations
 
+import _compat_pickle
 import pickletools
 import zipfile
 from collections.abc import Iterable
@@ -34,6 +35,16 @@ _GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 _PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 
 
+def _python3_name(module: str, name: str) -> str:
+    """``module.name`` as the unpickler resolves it: protocol 0-2 pickles may use Python 2
+    names (``__builtin__.eval`` is ``builtins.eval``), mapped as ``fix_imports`` maps them."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    elif module in _compat_pickle.IMPORT_MAPPING:
+        module = _compat_pickle.IMPORT_MAPPING[module]
+    return f"{module}.{name}"
+
+
 def _globals_in_one_pickle(stream: IO[bytes]) -> list[str]:
     """Globals named by the pickle at ``stream``'s position (the stream ends past its STOP).
 
@@ -47,12 +58,12 @@ def _globals_in_one_pickle(stream: IO[bytes]) -> list[str]:
         name = opcode.name
         if name in ("GLOBAL", "INST"):
             module, _, attr = str(arg).partition(" ")
-            found.append(f"{module}.{attr}")
+            found.append(_python3_name(module, attr))
             recent.append(None)
         elif name == "STACK_GLOBAL":
             pair = recent[-2:]
             resolved = len(pair) == 2 and all(isinstance(part, str) for part in pair)
-            found.append(f"{pair[0]}.{pair[1]}" if resolved else DYNAMIC_GLOBAL)
+            found.append(_python3_name(pair[0], pair[1]) if resolved else DYNAMIC_GLOBAL)
             del recent[-2:]
             recent.append(None)
         elif name == "MEMOIZE":

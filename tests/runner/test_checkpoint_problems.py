@@ -247,3 +247,19 @@ def test_resume_ignores_a_seed_that_is_no_integer(
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
     runner.load_or_resume()
     assert runner.seed == 7 and (runner.epoch, runner.iter) == (1, 2)
+
+
+class _Evaluates:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (eval, ("1",))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("protocol", [0, 2, 4])
+def test_check_lists_every_refused_global_of_an_old_file(tmp_path: Path, protocol: int) -> None:
+    marker = tmp_path / "MARKER"
+    path = tmp_path / "two.pth"
+    torch.save({"a": _RunsShell(marker), "b": _Evaluates()}, path,
+               _use_new_zipfile_serialization=False, pickle_protocol=protocol)
+    assert check_checkpoint_safe(path) == ["builtins.eval", "posix.system"]
+    assert not marker.exists()

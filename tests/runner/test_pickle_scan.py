@@ -80,3 +80,12 @@ def test_scan_agrees_with_pickletools_on_global_opcodes() -> None:
     data = pickle.dumps(OrderedDict(), protocol=2)
     names = [arg for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"]
     assert [str(n).replace(" ", ".") for n in names] == globals_in_checkpoint(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2])
+def test_python2_names_are_mapped_as_the_unpickler_maps_them(protocol: int) -> None:
+    data = pickle.dumps([eval, set()], protocol=protocol)
+    assert b"__builtin__" in data
+    found = globals_in_checkpoint(io.BytesIO(data))
+    assert found == ["builtins.eval", "builtins.set"]
+    assert refused_globals(found) == ["builtins.eval"]  # torch allows builtins.set
