@@ -8,8 +8,10 @@ naming the culprit (file, key path, type name, did-you-mean) and no traceback un
 - 0: success;
 - 2: bad input found before training: arguments, a config that is missing, a directory, does
   not parse or raises while it loads (file and line named), unknown registry names, bad
-  values, refused or unreadable checkpoints. Config, registry and checkpoint errors count as
-  bad input even when a stage finds them late (say, ``load_from`` when the stage starts);
+  values, refused or unreadable checkpoints (a folder, a truncated file, an unsafe pickle,
+  weights of other shapes or counters that are not counters on resume). Config, registry and
+  checkpoint errors count as bad input even when a stage finds them late (say, ``load_from``,
+  or the file ``work_dir/last_checkpoint`` names, when the stage starts);
 - 1: a failure while a stage runs (a dataset, metric, model or hook raising; the message names
   the component, its config key, the stage, epoch and iteration), whatever its type: a
   dataset's ``FileNotFoundError`` in epoch 3 is 1, not 2. The message ends with a pointer to
