@@ -192,3 +192,16 @@ def test_deactivate_and_activate_again() -> None:
         assert mmengine_registry.MODELS.get("OnlyInMmlight") is OnlyInMmlight
     finally:
         MODELS._module_dict.pop("OnlyInMmlight", None)
+
+
+def test_mmengine_users_who_load_no_mmlight_registry_are_untouched() -> None:
+    out = run_python(
+        """
+        import sys
+        import mmengine.registry as r
+        import mmlight  # the package alone: no registry, no bridge
+        print('get' in vars(r.MODELS), 'mmlight.registry' in sys.modules)
+        print(any(type(f).__name__ == '_AfterImportFinder' for f in sys.meta_path))
+        """
+    )
+    assert out.splitlines() == ["False False", "False"]
