@@ -34,6 +34,7 @@ from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry, build_from_cfg
@@ -46,6 +47,8 @@ METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, scope='{scope}', locations=['{scope}.metrics'])
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='{scope}', locations=['{scope}.datasets'])
+PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
+                            scope='{scope}', locations=['{scope}.schedulers'])
 
 
 def build_task_util(cfg, registry, default_args=None):
@@ -171,6 +174,17 @@ class TinyAssigner:
     pass
 """
 
+SCHEDULERS_PY = """
+from mmengine.optim.scheduler import LinearLR
+
+from {scope}.registry import PARAM_SCHEDULERS
+
+
+@PARAM_SCHEDULERS.register_module()
+class TinyWarmupLR(LinearLR):
+    pass
+"""
+
 FILES = {
     "__init__.py": "",
     "registry.py": REGISTRY_PY,
@@ -180,6 +194,7 @@ FILES = {
     "metrics.py": METRICS_PY,
     "datasets.py": DATASETS_PY,
     "task_utils.py": TASK_UTILS_PY,
+    "schedulers.py": SCHEDULERS_PY,
 }
 
 

@@ -162,6 +162,20 @@ def test_a_scope_registry_built_directly_uses_the_packages_builder(scope: str) -
     assert built.built_by == ("package builder", scope)
 
 
+def test_an_mmengine_scheduler_found_under_a_scope_converts_to_iterations(in_scope: str) -> None:
+    """mmlight's PARAM_SCHEDULERS builder does what mmengine's does: build_iter_from_epoch."""
+    from mmlight.registry import PARAM_SCHEDULERS
+
+    optimizer = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
+    scheduler = PARAM_SCHEDULERS.build(
+        dict(type="TinyWarmupLR", by_epoch=True, begin=0, end=2, convert_to_iter_based=True),
+        default_args=dict(optimizer=optimizer, epoch_length=5),
+    )
+
+    assert type(scheduler).__module__ == f"{in_scope}.schedulers"
+    assert (scheduler.begin, scheduler.end, scheduler.by_epoch) == (0, 10, False)
+
+
 def test_mmcv_names_and_the_collision_rule(scope: str) -> None:
     pytest.importorskip("mmcv")
     import mmcv.cnn
