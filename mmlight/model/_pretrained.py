@@ -1,22 +1,22 @@
-"""Minimal, safe checkpoint loading for ``init_cfg=dict(type='Pretrained', ...)``.
+"""Checkpoint loading for ``init_cfg=dict(type='Pretrained', ...)``.
 
-This is a stop-gap until mmlight's runner-level checkpoint loading exists: it reads a weights
-file through fsspec (or torch.hub for http(s) URLs, which caches like mmengine does) with
-``torch.load(weights_only=True)``, so loading a file never runs arbitrary pickled code, and
-copies the matching tensors into the module with mmengine's tolerant rules (mismatches are
+The file is read by mmlight's checkpoint loader (:mod:`mmlight.runner.checkpoint`): the
+same allow-list, allocation budget and messages as ``load_from`` and resume, so a model-zoo
+file written by mmengine (message hub, numpy metrics) loads and a crafted one is refused the
+same way. http(s) URLs are downloaded into torch.hub's cache first, as mmengine does. The
+matching tensors are copied into the module with mmengine's tolerant rules (mismatches are
 logged, not raised).
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import os
-import pickle
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from mmlight.dist import barrier, get_dist_info, get_rank
 
@@ -38,12 +38,8 @@ _MODEL_ZOO_SCHEMES = (
 )
 
 
-class CheckpointUnpicklingError(pickle.UnpicklingError):
-    """The file holds Python objects that ``weights_only=True`` refuses to rebuild."""
-
-
 def _read_checkpoint(filename: str, map_location: Any) -> Any:
-    import torch
+    from mmlight.runner.checkpoint import CheckpointNotFoundError, _load_checkpoint
 
     if filename.startswith(_MODEL_ZOO_SCHEMES):
         scheme = filename.split("://", 1)[0]
@@ -51,47 +47,31 @@ def _read_checkpoint(filename: str, map_location: Any) -> Any:
             f"Pretrained checkpoint {filename!r}: the {scheme}:// model-zoo scheme is not "
             "supported by mmlight yet; download the file and give its local path or URL"
         )
+    if filename.startswith(("http://", "https://")):
+        source = _download(filename)
+    else:
+        source = filename if "://" in filename else os.path.expanduser(filename)
     try:
-        if filename.startswith(("http://", "https://")):
-            return _download(filename, map_location)
-        import fsspec
-
-        path = filename if "://" in filename else os.path.expanduser(filename)
-        try:
-            with fsspec.open(path, "rb") as stream:
-                if not stream.seekable():
-                    stream = io.BytesIO(stream.read())
-                return torch.load(stream, map_location=map_location, weights_only=True)
-        except FileNotFoundError as err:
-            raise FileNotFoundError(f"Pretrained checkpoint {filename!r} can not be found") from err
-    except pickle.UnpicklingError as err:
-        raise CheckpointUnpicklingError(
-            f"Pretrained checkpoint {filename!r} contains Python objects besides tensors, "
-            "which mmlight does not unpickle (torch.load(weights_only=True)). Training "
-            "checkpoints from mmengine carry such objects (e.g. message_hub). If you trust the "
-            "file, save just its weights: torch.save(torch.load(path, weights_only=False)"
-            "['state_dict'], 'weights.pth') and point init_cfg at 'weights.pth'.\n"
-            f"torch said: {err}"
-        ) from err
+        return _load_checkpoint(source, map_location=map_location)
+    except CheckpointNotFoundError as err:
+        raise FileNotFoundError(f"Pretrained checkpoint {filename!r} can not be found: {err}") \
+            from err
 
 
-def _download(url: str, map_location: Any) -> Any:
-    """torch.hub download + cache; rank 0 fetches first so other ranks hit the cache."""
-    import torch
+def _download(url: str) -> str:
+    """The file at ``url`` in torch.hub's cache (``<hub dir>/checkpoints``), fetched if absent;
+    rank 0 fetches first so other ranks find it there."""
+    from torch.hub import download_url_to_file, get_dir
 
+    folder = os.path.join(get_dir(), "checkpoints")
+    path = os.path.join(folder, os.path.basename(urlparse(url).path))
     rank, world_size = get_dist_info()
-    checkpoint = None
-    if rank == 0:
-        checkpoint = torch.hub.load_state_dict_from_url(
-            url, map_location=map_location, progress=False, weights_only=True
-        )
+    if rank == 0 and not os.path.exists(path):
+        os.makedirs(folder, exist_ok=True)
+        download_url_to_file(url, path, progress=False)
     if world_size > 1:
         barrier()
-        if rank > 0:
-            checkpoint = torch.hub.load_state_dict_from_url(
-                url, map_location=map_location, progress=False, weights_only=True
-            )
-    return checkpoint
+    return path
 
 
 def _state_dict_of(checkpoint: Any, filename: str) -> Mapping[str, Any]:
