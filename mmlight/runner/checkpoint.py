@@ -7,10 +7,12 @@ Differences that matter:
   mmengine's own checkpoints contain. A file that needs anything else is refused with
   :class:`UnsafeCheckpointError` unless the caller passes ``unsafe_load=True``.
 * What a file's data makes the loader allocate is bounded by the file's size (one
-  :func:`~mmlight.logging.alloc_budget.allocation_budget` per load, covering the unpickling
-  and the decoding of mmlight's tagged values), and restored history buffers are checked: a
-  file that asks for more, or sets attributes a buffer does not have, is refused with
-  :class:`CheckpointDataRefusedError`. numpy arrays come back as plain ``numpy.ndarray``.
+  :func:`~mmlight.logging.alloc_budget.allocation_budget` per load, covering the unpickling,
+  what torch's own allow-list would allocate, found by simulating the pickle first
+  (:mod:`mmlight.runner.allocation_scan`), and the decoding of mmlight's tagged values), and
+  restored history buffers are checked: a file that asks for more, or sets attributes a
+  buffer does not have, is refused with :class:`CheckpointDataRefusedError`. numpy arrays
+  come back as plain ``numpy.ndarray``.
 * Writing is atomic (temporary file, then rename) and stores only objects such a load reads
   back; see :mod:`mmlight.runner.safe_checkpoint`.
 * Sources are local paths and fsspec URLs (``memory://``, ``s3://`` ...). mmengine's model-zoo
@@ -124,12 +126,27 @@ def _budgeted_load(
     size = _stream_size(stream)
     try:
         with allocation_budget(limit_for_size(size), f"a file of {size} bytes"):
+            if not unsafe_load:
+                _charge_torch_allocations(stream)
             checkpoint = _torch_load(stream, filename, map_location, unsafe_load)
             return decode_safe(checkpoint) if decode else checkpoint
     except pickle.UnpicklingError as error:  # refused while decoding (the load wraps its own)
         if isinstance(error, UnsafeCheckpointError) or REFUSAL_PREFIX not in str(error):
             raise
         raise _refused_data(filename, str(error)) from error
+
+
+def _charge_torch_allocations(stream: IO[bytes]) -> None:
+    """Charge what torch's own allow-listed callables would allocate for the file's pickle
+    (mmlight cannot replace them), refusing before anything runs; see
+    :mod:`mmlight.runner.allocation_scan`. A stream that cannot seek is left to torch.load,
+    which refuses it."""
+    from mmlight.runner.allocation_scan import charge_pickle_allocations
+
+    try:
+        charge_pickle_allocations(stream)
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return
 
 
 def _stream_size(stream: IO[bytes]) -> int:
