@@ -12,8 +12,11 @@ import pickle
 from pathlib import Path
 
 __all__ = [
+    "APPENDS",
+    "BINPERSID",
     "BUILD",
     "EMPTY_DICT",
+    "EMPTY_LIST",
     "MARK",
     "NEWFALSE",
     "NEWOBJ",
@@ -22,16 +25,30 @@ __all__ = [
     "SETITEM",
     "TUPLE",
     "TUPLE1",
+    "TUPLE2",
     "TUPLE3",
+    "get",
     "global_",
     "integer",
     "legacy_checkpoint",
     "pickle_of",
+    "put",
     "text",
 ]
 
 BUILD, EMPTY_DICT, MARK, NEWFALSE, NEWOBJ, NONE = b"b", b"}", b"(", b"\x89", b"\x81", b"N"
 REDUCE, SETITEM, TUPLE, TUPLE1, TUPLE3 = b"R", b"s", b"t", b"\x85", b"\x87"
+APPENDS, BINPERSID, EMPTY_LIST, TUPLE2 = b"e", b"Q", b"]", b"\x86"
+
+
+def put(index: int) -> bytes:
+    """Memoize the top of the stack (LONG_BINPUT)."""
+    return b"r" + index.to_bytes(4, "little")
+
+
+def get(index: int) -> bytes:
+    """Push a memoized value again (LONG_BINGET): a reference, a few bytes each time."""
+    return b"j" + index.to_bytes(4, "little")
 
 
 def global_(module: str, name: str) -> bytes:

@@ -566,7 +566,7 @@ class _Reader:
 
     def read(self, n: int = -1) -> bytes:
         left = max(0, self._size - self._stream.tell())
-        if n > left:
+        if n > max(left, 8):  # opcodes and fixed-size arguments take at most 8 bytes
             self.overread = n
         return self._stream.read(left if n < 0 else min(n, left))
 
@@ -582,6 +582,7 @@ def _ops(reader: _Reader) -> Iterator[tuple[pickletools.OpcodeInfo, Any]]:
 def _simulate(reader: _Reader, legacy: _Legacy | None) -> bool:
     """Run one pickle's opcodes; False once the bytes are no (complete) pickle."""
     machine = _Machine(legacy)
+    reader.overread = None
     try:
         for opcode, arg in _ops(reader):
             machine.step(opcode.name, arg, opcode)

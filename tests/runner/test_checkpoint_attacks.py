@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,19 @@ from mmlight.runner.checkpoint import (
     save_checkpoint,
 )
 from mmlight.runner.safe_checkpoint import TYPE_TAG
-from tests.crafted_pickle import REDUCE, TUPLE1, global_, integer, legacy_checkpoint, pickle_of
+from tests.crafted_pickle import (
+    BINPERSID,
+    MARK,
+    NONE,
+    REDUCE,
+    TUPLE,
+    TUPLE1,
+    global_,
+    integer,
+    legacy_checkpoint,
+    pickle_of,
+    text,
+)
 from tests.runner.checkpoint_poison import PROBE_MODULE, plant_probe_module, poison
 from tests.runner.test_runner_checkpoint import ToyModel, make_runner
 
@@ -339,3 +353,135 @@ def test_a_remote_file_gets_the_budget_of_its_own_size() -> None:
         r"of 171 bytes",
     ):
         load_checkpoint(_model(), "memory://budget/tiny.pth")
+
+
+# ----------------------------------------------------------- torch's own allow-list
+def _legacy_storage(numel: int) -> bytes:
+    """A legacy-format pickle's persistent id: torch allocates the storage from ``numel``
+    before it reads the storage's bytes (which this file does not even have)."""
+    return (MARK + text("storage") + global_("torch", "FloatStorage") + text("0")
+            + text("cpu") + integer(numel) + NONE + TUPLE + BINPERSID)
+
+
+def _torch_attacks(size: int) -> dict[str, tuple[bytes, str]]:
+    """Pickles calling what torch's default weights_only allow-list holds (mmlight cannot
+    replace those names), asking for about ``size`` bytes; and what mmlight names."""
+    return {
+        "bytearray": (
+            pickle_of(global_("builtins", "bytearray"), integer(size), TUPLE1, REDUCE),
+            rf"builtins\.bytearray\({size}\) would take {size} bytes",
+        ),
+        "UntypedStorage": (
+            pickle_of(global_("torch.storage", "UntypedStorage"), integer(size), TUPLE1, REDUCE),
+            rf"torch\.storage\.UntypedStorage\({size}\) would take {size} bytes",
+        ),
+        "FloatStorage": (
+            pickle_of(global_("torch", "FloatStorage"), integer(size // 4), TUPLE1, REDUCE),
+            rf"torch\.FloatStorage\({size // 4}\) would take {size} bytes",
+        ),
+        "legacy storage": (
+            pickle_of(_legacy_storage(size // 4)),
+            rf"a legacy storage '0' of {size // 4} elements \(torch\.FloatStorage\) would take "
+            rf"{size} bytes",
+        ),
+    }
+
+
+@contextmanager
+def _address_space_capped(extra: int = 1 << 30) -> Iterator[None]:
+    """No more than ``extra`` bytes of new memory while the block runs: should a guard
+    regress, the load fails instead of taking the machine's memory."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = in_use + extra if hard == resource.RLIM_INFINITY else min(hard, in_use + extra)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.mark.parametrize("attack", list(_torch_attacks(2**40)))
+def test_torchs_own_allow_list_cannot_allocate_past_the_file_size(
+    tmp_path: Path, attack: str
+) -> None:
+    """A ~180-byte file asking torch's own allow-list for a TiB: refused before anything is
+    allocated, by every loader, naming the file and the call (the old loader handed these to
+    torch, which allocates and, for bytearray, zeroes whatever is asked: see the test below)."""
+    body, asked = _torch_attacks(2**40)[attack]
+    path = tmp_path / "tiny.pth"
+    legacy_checkpoint(body, path)
+    size = path.stat().st_size
+    refused = (
+        rf"^refusing to load {re.escape(str(path))}: {asked}, more than the "
+        rf"{16 * size + (4 << 20)} bytes allowed for a file of {size} bytes "
+        r"\(16 x its size \+ 4 MiB\): it is damaged or crafted$"
+    )
+    started = time.perf_counter()
+    with _address_space_capped():
+        with pytest.raises(CheckpointDataRefusedError, match=refused):
+            load_checkpoint(_model(), str(path))
+        with pytest.raises(CheckpointDataRefusedError, match=refused):
+            check_checkpoint_safe(path)
+        with pytest.raises(CheckpointDataRefusedError, match=refused):
+            _load_checkpoint(str(path), map_location="meta")
+    assert time.perf_counter() - started < 1
+
+
+_CHILD = """
+import resource, sys, warnings
+import torch
+from mmlight.runner.checkpoint import CheckpointDataRefusedError, load_checkpoint
+warnings.simplefilter("ignore")
+with open("/proc/self/statm") as statm:
+    in_use = int(statm.read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (in_use + (1 << 30), resource.RLIM_INFINITY))
+for path in sys.argv[1:]:
+    try:
+        torch.load(path, weights_only=True)
+        torch_says = "loaded"
+    except MemoryError:
+        torch_says = "out of memory"
+    except RuntimeError as error:
+        torch_says = "out of memory" if "alloc" in str(error) else "RuntimeError"
+    except Exception as error:
+        torch_says = type(error).__name__
+    try:
+        load_checkpoint(torch.nn.Linear(2, 2), path)
+        mmlight_says = "loaded"
+    except CheckpointDataRefusedError:
+        mmlight_says = "refused"
+    except Exception as error:
+        mmlight_says = type(error).__name__
+    print(torch_says, mmlight_says, flush=True)
+"""
+
+
+def test_plain_torch_allocates_what_these_files_ask_and_mmlight_refuses(tmp_path: Path) -> None:
+    """In a child whose address space is capped at 1 GiB more than it uses: a bare
+    torch.load(weights_only=True) of each 2 GiB ask fails for want of memory (it really tries
+    to allocate: this is what the old loader did), mmlight refuses the same file. The
+    legacy FloatStorage wrapper is not callable in torch 2.x (TypeError), refused all the
+    same. A string declared longer than a legacy file is read into a buffer of that size."""
+    attacks = {**_torch_attacks(2**31), "legacy string": (
+        b"\x80\x02X" + (2**32 - 1).to_bytes(4, "little") + b"abc.", "")}
+    paths = []
+    for name, (body, _) in attacks.items():
+        paths.append(tmp_path / f"{name.replace(' ', '_')}.pth")
+        legacy_checkpoint(body, paths[-1])
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, *map(str, paths)], capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parents[2], timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    said = dict(zip(attacks, child.stdout.splitlines()))
+    assert said == {
+        "bytearray": "out of memory refused",
+        "UntypedStorage": "out of memory refused",
+        "FloatStorage": "TypeError refused",
+        "legacy storage": "out of memory refused",
+        "legacy string": "out of memory refused",
+    }
