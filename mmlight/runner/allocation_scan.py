@@ -22,11 +22,14 @@ storage types inside persistent ids are neither calls nor charged.
 from __future__ import annotations
 
 import _codecs
+import io
 import math
 import pickletools
+import re
 import zipfile
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -40,6 +43,7 @@ __all__ = ["charge_pickle_allocations"]
 _LEGACY_PICKLES = 5  # magic number, protocol, sys info, the object, storage keys
 _POINTER = 8  # bytes charged per entry a container copy holds
 _UNKNOWN_ELEMENT = 16  # the widest element (complex128) where a dtype is not known
+_MAX_DIMS = 64  # torch's limit on a tensor's dimensions
 
 
 # ------------------------------------------------------------------- simulated values
@@ -102,11 +106,14 @@ def _refuse(what: str) -> AllocationRefusedError:
     )
 
 
-def _describe(value: Any, limit: int = 60) -> str:
+def _describe(value: Any, limit: int = 60, depth: int = 0) -> str:
+    """``value`` in a message, short whatever its size or nesting."""
     if isinstance(value, (str, bytes)) and len(value) > 16:
         text = f"<{type(value).__name__} of {len(value)}>"
+    elif isinstance(value, tuple) and (depth > 2 or len(value) > 8):
+        text = f"<tuple of {len(value)}>"
     elif isinstance(value, tuple):
-        text = "(" + ", ".join(_describe(item, limit) for item in value) + \
+        text = "(" + ", ".join(_describe(item, limit, depth + 1) for item in value) + \
             ("," if len(value) == 1 else "") + ")"
     elif isinstance(value, _List):
         text = f"<list of {len(value.items)}>"
@@ -135,10 +142,11 @@ def _is_int(value: Any) -> bool:
 
 def _leaves(value: Any, seen: dict[int, int], path: set[int]) -> int | None:
     """Numbers in a nested list/tuple of numbers (data for a tensor), counting shared
-    sublists each time they occur; None when it holds anything else or itself."""
+    sublists each time they occur; None when it holds anything else, itself, or is nested
+    deeper than any tensor's dimensions go."""
     if isinstance(value, (int, float, complex)):
         return 1
-    if not isinstance(value, (tuple, _List)):
+    if not isinstance(value, (tuple, _List)) or len(path) >= _MAX_DIMS:
         return None
     key = id(value)
     if key in seen:
@@ -203,7 +211,7 @@ def _bytearray(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
         if entries is None:
             raise _refuse(f"{_call_text(name, args)} asks for bytes")
         size = entries
-    charge(size, _call_text(name, args))
+    _charge(size, lambda: _call_text(name, args))
     return _Sized(size)
 
 
@@ -213,7 +221,7 @@ def _encode(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     if not args or not isinstance(args[0], (str, bytes)):
         raise _refuse(f"{_call_text(name, args)} encodes a value")
     size = len(args[0]) * (1 if args[1:2] in (("latin1",), ("latin-1",)) else 10)
-    charge(size, _call_text(name, args))
+    _charge(size, lambda: _call_text(name, args))
     return _Sized(size)
 
 
@@ -232,7 +240,7 @@ def _dense_tensor(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
         numel = leaves
     else:
         raise _refuse(f"{_call_text(name, args)} builds a tensor")
-    charge(numel * itemsize, f"{_call_text(name, args)} ({numel} elements)")
+    _charge(numel * itemsize, lambda: f"{_call_text(name, args)} ({numel} elements)")
     return _Tensor(numel)
 
 
@@ -244,7 +252,7 @@ def _storage(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     count = first if _is_int(first) else _entries(first)
     if count is None or (len(args) > 1 and not _is_int(first)):
         raise _refuse(f"{_call_text(name, args)} builds a storage")
-    charge(max(0, count) * itemsize, _call_text(name, args))
+    _charge(max(0, count) * itemsize, lambda: _call_text(name, args))
     return _COMPUTED
 
 
@@ -256,7 +264,7 @@ def _container_copy(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     entries = _entries(args[0])
     if entries is None:
         raise _refuse(f"{_call_text(name, args)} copies a value")
-    charge(entries * _POINTER, _call_text(name, args))
+    _charge(entries * _POINTER, lambda: _call_text(name, args))
     if obj is torch.Size and isinstance(args[0], tuple) and _numel(args[0]) is not None:
         return _Shape(args[0])
     return _COMPUTED
@@ -278,7 +286,7 @@ def _rebuild_qtensor(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     numel = _numel(args[2]) if len(args) > 2 else None
     if numel is None:
         raise _refuse(f"{_call_text(name, args)} builds a quantized tensor")
-    charge(numel * 4, f"{_call_text(name, args)} ({numel} elements)")
+    _charge(numel * 4, lambda: f"{_call_text(name, args)} ({numel} elements)")
     return _Tensor(numel)
 
 
@@ -287,7 +295,8 @@ def _converted_copy(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     data = args[0] if args else None
     if not isinstance(data, _Tensor):
         raise _refuse(f"{_call_text(name, args)} converts a tensor")
-    charge(data.numel * _UNKNOWN_ELEMENT, f"{_call_text(name, args)} ({data.numel} elements)")
+    _charge(data.numel * _UNKNOWN_ELEMENT,
+            lambda: f"{_call_text(name, args)} ({data.numel} elements)")
     return data
 
 
@@ -384,8 +393,8 @@ def _persistent(pid: Any, legacy: _Legacy | None) -> Any:
     if not _is_int(numel):
         raise _refuse(what)
     obj = _torch_allowed().get(storage_type.name) if isinstance(storage_type, _Global) else None
-    charge(max(0, numel) * (_itemsize(obj) if obj is not None else _UNKNOWN_ELEMENT),
-           f"{what} ({_describe(storage_type)})")
+    itemsize = _itemsize(obj) if obj is not None else _UNKNOWN_ELEMENT
+    _charge(max(0, numel) * itemsize, lambda: f"{what} ({_describe(storage_type)})")
     if isinstance(key, (str, bytes, int)):
         legacy.keys.add(key)
     return _COMPUTED
@@ -552,48 +561,45 @@ def _handlers() -> dict[str, Callable[[_Machine, Any], None]]:
 _HANDLERS = _handlers()
 
 
-class _Reader:
-    """Reads of at most the ``size`` bytes the pickle has (a declared string of 2**60 bytes
-    allocates nothing here); records a read asked past the end, which torch's unpickler,
-    reading a legacy file directly, would allocate in full before finding the end."""
-
-    def __init__(self, stream: IO[bytes], size: int) -> None:
-        self._stream, self._size = stream, size
-        self.overread: int | None = None
-
-    def tell(self) -> int:
-        return self._stream.tell()
-
-    def read(self, n: int = -1) -> bytes:
-        left = max(0, self._size - self._stream.tell())
-        if n > max(left, 8):  # opcodes and fixed-size arguments take at most 8 bytes
-            self.overread = n
-        return self._stream.read(left if n < 0 else min(n, left))
-
-    def readline(self) -> bytes:
-        return self._stream.readline(max(0, self._size - self._stream.tell()))
+_FIRST_READ = 1 << 20  # a legacy file's pickles are read in a prefix this long, then 4x ...
+# ... until they end in it; genops' words for a string longer than the bytes left:
+_SHORT_READ = re.compile(r"expected (\d+) bytes in a \w+, but only \d+ remain")
 
 
-def _ops(reader: _Reader) -> Iterator[tuple[pickletools.OpcodeInfo, Any]]:
-    for opcode, arg, _ in pickletools.genops(reader):  # type: ignore[arg-type]
-        yield opcode, arg
+class _PrefixEnded(Exception):
+    """The pickles go on past the prefix read so far."""
 
 
-def _simulate(reader: _Reader, legacy: _Legacy | None) -> bool:
-    """Run one pickle's opcodes; False once the bytes are no (complete) pickle."""
+def _simulate(pickled: io.BytesIO, legacy: _Legacy | None, whole: bool = True) -> bool:
+    """Run one pickle's opcodes; False once the bytes are no (complete) pickle. Raises
+    :class:`_PrefixEnded` where ``pickled`` is only the start of the file and ran out."""
     machine = _Machine(legacy)
-    reader.overread = None
     try:
-        for opcode, arg in _ops(reader):
+        for opcode, arg, _ in pickletools.genops(pickled):
             machine.step(opcode.name, arg, opcode)
         return True
     except AllocationRefusedError:
         raise
-    except Exception:  # torch's unpickler stops at the same broken opcode
-        if legacy is not None and reader.overread is not None:
-            charge(reader.overread, f"a string of {reader.overread} bytes declared in its "
-                   "pickle, which reading it directly allocates in full")
+    except Exception as error:  # torch's unpickler stops at the same broken opcode
+        ended = pickled.tell() >= len(pickled.getbuffer())
+        if ended and not whole:
+            raise _PrefixEnded from error
+        declared = _SHORT_READ.match(str(error))
+        if legacy is not None and ended and declared:  # torch's read(n) of the file: n bytes
+            length = int(declared.group(1))
+            _charge(length, lambda: f"a string of {length} bytes declared in its pickle, "
+                    "which reading it directly allocates in full")
         return False
+
+
+def _charge(nbytes: int, what: Callable[[], str]) -> None:
+    """Note ``nbytes`` for the current scan (charged once the scan is complete: a legacy
+    file's pickles may be simulated again over a longer prefix)."""
+    if nbytes:
+        _PENDING.get().append((nbytes, what))
+
+
+_PENDING: ContextVar[list[tuple[int, Callable[[], str]]]] = ContextVar("mmlight_alloc_scan")
 
 
 def charge_pickle_allocations(stream: IO[bytes]) -> None:
@@ -603,30 +609,55 @@ def charge_pickle_allocations(stream: IO[bytes]) -> None:
     cannot bound or the budget does not cover. ``stream`` must be seekable; it is read from
     its start and left where it was."""
     start = stream.tell()
+    pending: list[tuple[int, Callable[[], str]]] = []
+    token = _PENDING.set(pending)
     try:
         stream.seek(0)
         if zipfile.is_zipfile(stream):
             _scan_zip(stream)
         else:
-            size = stream.seek(0, 2)
-            stream.seek(0)
-            reader = _Reader(stream, size)
-            legacy = _Legacy()
-            for _ in range(_LEGACY_PICKLES):
-                if not _simulate(reader, legacy):
-                    break
+            _scan_legacy(stream, pending)
+        for nbytes, what in pending:
+            charge(nbytes, what())
     finally:
+        _PENDING.reset(token)
         stream.seek(start)
 
 
+def _scan_legacy(stream: IO[bytes], pending: list[Any]) -> None:
+    """torch's legacy format (or a bare pickle): up to five pickles from the file's start,
+    read into memory a prefix at a time (never past the file's end: a declared string of
+    2**60 bytes allocates nothing here)."""
+    size = stream.seek(0, io.SEEK_END)
+    length = min(size, _FIRST_READ)
+    while True:
+        stream.seek(0)
+        pickled = io.BytesIO(stream.read(length))
+        legacy = _Legacy()
+        try:
+            for _ in range(_LEGACY_PICKLES):
+                if not _simulate(pickled, legacy, whole=length >= size):
+                    break
+            return
+        except _PrefixEnded:
+            pending.clear()
+            length = min(size, 4 * length)
+
+
 def _scan_zip(stream: IO[bytes]) -> None:
+    """A zip checkpoint: torch reads each record whole, so one that the file holds
+    compressed (torch reads deflated records too) is charged at its declared size, before
+    anything is decompressed; then its ``data.pkl`` is simulated from memory."""
     stream.seek(0)
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, EOFError):
         return
     with archive:
+        for info in archive.infolist():
+            if info.file_size > info.compress_size:
+                charge(info.file_size, f"the zip record {info.filename[:80]!r} of "
+                       f"{info.file_size} bytes (compressed to {info.compress_size})")
         members = [n for n in archive.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
         for member in members[:1]:  # torch reads the first archive's data.pkl
-            with archive.open(member) as pickled:
-                _simulate(_Reader(pickled, archive.getinfo(member).file_size), None)
+            _simulate(io.BytesIO(archive.read(member)), None)

@@ -279,3 +279,50 @@ def test_a_message_names_long_arguments_by_their_size() -> None:
         "builtins.bytearray(<str of 1000>, 'latin1') would take 4000 bytes"
     )):
         _scan(pickle_of(body), limit=3999)
+
+
+def test_tensor_data_made_of_shared_rows_is_counted_in_full() -> None:
+    """FloatTensor(data) with data = 1000 references to a row of 1000 references to a row of
+    1000 numbers: 15 kB of pickle, 10**9 numbers for torch to copy."""
+    row = EMPTY_LIST + put(0) + MARK + b"K\x01" * 1000 + APPENDS
+    middle = EMPTY_LIST + put(1) + MARK + row + get(0) * 999 + APPENDS
+    top = EMPTY_LIST + MARK + middle + get(1) * 999 + APPENDS
+    data = pickle_of(global_("torch", "FloatTensor") + top + TUPLE1 + REDUCE)
+    assert len(data) < 16_000
+    with pytest.raises(AllocationRefusedError, match=_over(
+        r"torch\.FloatTensor\(<list of 1000>\) \(1000000000 elements\)", 4 * 10**9
+    )):
+        _scan(data)
+
+
+def test_tensor_data_nested_past_any_tensor_is_refused() -> None:
+    nested = EMPTY_LIST + (MARK + EMPTY_LIST) * 100 + b"K\x01" + b"a" + b"e" * 100
+    data = pickle_of(global_("torch", "FloatTensor") + nested + TUPLE1 + REDUCE)
+    with pytest.raises(AllocationRefusedError, match=(
+        _REFUSED + r"torch\.FloatTensor\(<list of 1>\) builds a tensor" + _COMPUTED
+    )):
+        _scan(data)
+
+
+def _deflated(data: bytes) -> bytes:
+    """The same zip checkpoint with every record deflated (torch reads those too)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename),
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_a_zip_record_compressed_past_the_budget_is_refused_before_it_is_read() -> None:
+    """64 MiB of zeros deflate to 64 kB: torch would inflate the record in full."""
+    data = _deflated(_saved({"w": torch.zeros(2**24)}, False))
+    assert len(data) < 100_000
+    with pytest.raises(AllocationRefusedError, match=_over(
+        r"the zip record '.*/data/0' of 67108864 bytes \(compressed to \d+\)", 2**26
+    )):
+        _scan(data)
+    _scan(_deflated(_saved({"w": torch.arange(1000.0)}, False)))  # a little deflate is fine

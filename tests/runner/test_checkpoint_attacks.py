@@ -485,3 +485,27 @@ def test_plain_torch_allocates_what_these_files_ask_and_mmlight_refuses(tmp_path
         "legacy storage": "out of memory refused",
         "legacy string": "out of memory refused",
     }
+
+
+def test_a_zip_bomb_checkpoint_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    """A torch zip checkpoint whose tensor record is deflated: 64 kB on disk, 64 MiB once
+    torch inflates it (a bare torch.load reads it; the old loader loaded it). Deflate goes
+    to about 1000:1, past the file's budget of 16 x its size."""
+    import zipfile
+
+    saved = tmp_path / "plain.pth"
+    torch.save({"state_dict": {"w": torch.zeros(2**24)}}, saved)
+    bomb = tmp_path / "bomb.pth"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename),
+                            compress_type=zipfile.ZIP_DEFLATED)
+    assert torch.load(bomb, weights_only=True)["state_dict"]["w"].numel() == 2**24
+    size = bomb.stat().st_size
+    with pytest.raises(CheckpointDataRefusedError, match=(
+        rf"^refusing to load {re.escape(str(bomb))}: the zip record 'plain/data/0' of 67108864 "
+        r"bytes \(compressed to \d+\) would take 67108864 bytes \(with \d+ bytes already taken\), "
+        rf"more than the "
+        rf"{16 * size + (4 << 20)} bytes allowed for a file of {size} bytes"
+    )):
+        load_checkpoint(_model(), str(bomb))
