@@ -15,8 +15,14 @@ strings or containers written in the file, and charged with
 :func:`~mmlight.logging.alloc_budget.charge`; an allocating call whose size the file does not
 spell out (computed while unpickling) is refused: real checkpoints never make one.
 
-In the zip format storages are records of the archive (their bytes are the file's), so the
-storage types inside persistent ids are neither calls nor charged.
+In the zip format storages are records of the archive (their bytes are the file's, torch
+checks each record's size against its numel), so the storage types inside persistent ids are
+neither calls nor charged; but a record stored compressed is charged at the size torch
+inflates it to, before anything is inflated (deflate reaches ~1000:1). A legacy file is read
+directly by torch's unpickler, whose ``read(n)`` of a declared string allocates ``n`` bytes:
+a string declared longer than the file is charged too. Charges are applied once the scan is
+complete (a refusal names the call and its arguments); the scan reads the pickles from memory
+(a legacy file's from a prefix of it), never past the file's end.
 """
 
 from __future__ import annotations
@@ -34,9 +40,10 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import torch
+from torch._utils import IMPORT_MAPPING, NAME_MAPPING
 
 from mmlight.logging.alloc_budget import REFUSAL_PREFIX, AllocationRefusedError, charge
-from mmlight.runner.pickle_scan import DYNAMIC_GLOBAL, _python3_name
+from mmlight.runner.pickle_scan import DYNAMIC_GLOBAL
 
 __all__ = ["charge_pickle_allocations"]
 
@@ -66,11 +73,15 @@ _COMPUTED = _Computed()
 
 @dataclass(eq=False)
 class _List:
+    """A list (or set) the pickle builds: its items, for tensor data and copies."""
+
     items: list[Any] = field(default_factory=list)
 
 
 @dataclass(eq=False)
 class _Dict:
+    """A dict the pickle builds: only how many entries it has."""
+
     length: int = 0
 
 
@@ -90,11 +101,18 @@ class _Shape:
 
 @dataclass(frozen=True)
 class _Tensor:
+    """A tensor whose number of elements the file spells out."""
+
     numel: int
 
 
-class _Mark:
-    pass
+def _torch_name(module: str, name: str) -> str:
+    """``module.name`` as torch's unpickler looks it up (Python 2 names mapped its way)."""
+    if (module, name) in NAME_MAPPING:
+        module, name = NAME_MAPPING[(module, name)]
+    elif module in IMPORT_MAPPING:
+        module = IMPORT_MAPPING[module]
+    return f"{module}.{name}"
 
 
 # ------------------------------------------------------------------- refusals
@@ -232,7 +250,7 @@ def _dense_tensor(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     if all(_is_int(arg) for arg in args):
         numel = math.prod(max(0, arg) for arg in args)
     elif len(args) == 1 and isinstance(args[0], _Shape):
-        numel = math.prod(args[0].dims)
+        numel = math.prod(max(0, dim) for dim in args[0].dims)
     elif len(args) == 1:
         leaves = _leaves(args[0], {}, set())
         if leaves is None:
@@ -302,7 +320,8 @@ def _converted_copy(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
 
 def _rebuild_from_type(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     """_rebuild_from_type_v2(func, new_type, args, state) calls func(*args)."""
-    if len(args) < 3 or not isinstance(args[0], _Global) or not isinstance(args[2], tuple):
+    if len(args) < 3 or not isinstance(args[0], _Global) or not isinstance(args[2], tuple) \
+            or args[0].name == name:  # real files call a rebuild function, once
         raise _refuse(f"{_call_text(name, args)} calls a function")
     return _call(args[0], args[2])
 
@@ -484,12 +503,12 @@ def _handlers() -> dict[str, Callable[[_Machine, Any], None]]:
 
     def global_(m: _Machine, arg: Any) -> None:
         module, _, attr = str(arg).partition(" ")
-        m.stack.append(_Global(_python3_name(module, attr)))
+        m.stack.append(_Global(_torch_name(module, attr)))
 
     def stack_global(m: _Machine, arg: Any) -> None:
         attr, module = m.pop(), m.pop()
         resolved = isinstance(module, str) and isinstance(attr, str)
-        m.stack.append(_Global(_python3_name(module, attr) if resolved else DYNAMIC_GLOBAL))
+        m.stack.append(_Global(_torch_name(module, attr) if resolved else DYNAMIC_GLOBAL))
 
     def put(m: _Machine, arg: Any) -> None:
         m.memo[arg] = m.stack[-1]
@@ -511,7 +530,7 @@ def _handlers() -> dict[str, Callable[[_Machine, Any], None]]:
     def inst(m: _Machine, arg: Any) -> None:
         module, _, attr = str(arg).partition(" ")
         args = tuple(m.pop_mark())
-        m.stack.append(_call(_Global(_python3_name(module, attr)), args))
+        m.stack.append(_call(_Global(_torch_name(module, attr)), args))
 
     def obj(m: _Machine, arg: Any) -> None:
         items = m.pop_mark()
@@ -580,6 +599,8 @@ def _simulate(pickled: io.BytesIO, legacy: _Legacy | None, whole: bool = True) -
         return True
     except AllocationRefusedError:
         raise
+    except RecursionError as error:  # no real checkpoint nests this deep
+        raise _refuse("a value nested too deep to follow") from error
     except Exception as error:  # torch's unpickler stops at the same broken opcode
         ended = pickled.tell() >= len(pickled.getbuffer())
         if ended and not whole:
@@ -595,7 +616,7 @@ def _simulate(pickled: io.BytesIO, legacy: _Legacy | None, whole: bool = True) -
 def _charge(nbytes: int, what: Callable[[], str]) -> None:
     """Note ``nbytes`` for the current scan (charged once the scan is complete: a legacy
     file's pickles may be simulated again over a longer prefix)."""
-    if nbytes:
+    if nbytes > 0:
         _PENDING.get().append((nbytes, what))
 
 

@@ -326,3 +326,19 @@ def test_a_zip_record_compressed_past_the_budget_is_refused_before_it_is_read() 
     )):
         _scan(data)
     _scan(_deflated(_saved({"w": torch.arange(1000.0)}, False)))  # a little deflate is fine
+
+
+def test_rebuild_from_type_calling_itself_is_refused() -> None:
+    """Each level would call the next: deep enough, a scan that followed it would run out
+    of stack where torch does not."""
+    inner = _call("torch._tensor", "_rebuild_from_type_v2", global_("builtins", "bytearray"),
+                  global_("torch", "Tensor"), integer(_TIB) + TUPLE1, EMPTY_DICT)
+    outer = _call("torch._tensor", "_rebuild_from_type_v2",
+                  global_("torch._tensor", "_rebuild_from_type_v2"), global_("torch", "Tensor"),
+                  inner[len(global_("torch._tensor", "_rebuild_from_type_v2")):-2] + TUPLE,
+                  EMPTY_DICT)
+    with pytest.raises(AllocationRefusedError, match=(
+        _REFUSED + r"torch\._tensor\._rebuild_from_type_v2\(torch\._tensor\."
+        r"_rebuild_from_type_v2, torch\.Tensor, .*\) calls a function" + _COMPUTED
+    )):
+        _scan(pickle_of(outer))
