@@ -343,6 +343,21 @@ def test_a_tiny_file_asking_for_hundreds_of_gib_is_refused(project: Path) -> Non
     )
 
 
+def test_a_tiny_file_asking_torch_for_a_tib_is_refused(project: Path) -> None:
+    """bytearray(2**40): torch's own allow-list holds bytearray (mmlight cannot replace it);
+    the scan before torch.load refuses it: exit 2, the file and the call named."""
+    from tests.crafted_pickle import REDUCE, TUPLE1, global_, integer, legacy_checkpoint, pickle_of
+
+    body = pickle_of(global_("builtins", "bytearray"), integer(2**40), TUPLE1, REDUCE)
+    legacy_checkpoint(body, project / "tiny.pth")
+    result = run_cli("mmlight.cli.test", "toy.py", "tiny.pth", cwd=project, check_rc=2)
+    assert result.stderr.strip() == (
+        "mmlight-test: error: checkpoint 'tiny.pth' is refused: builtins.bytearray"
+        "(1099511627776) would take 1099511627776 bytes, more than the 4197120 bytes allowed "
+        "for a file of 176 bytes (16 x its size + 4 MiB): it is damaged or crafted"
+    )
+
+
 class _InjectedBuffer:
     def __reduce__(self) -> tuple[object, ...]:
         from mmlight.logging import HistoryBuffer
