@@ -10,15 +10,32 @@ once, when mmlight's registries load after it): whoever imports it (``import mmc
 config's ``custom_imports``, ``mmseg.registry`` imported for ``default_scope='mmseg'``). It never
 imports mmengine itself: ``import mmlight`` and runs that use mmlight alone load none of it, and
 without mmengine installed nothing changes. This module imports no mmengine code at import time.
+
+The Runner hands its globals over with :func:`share_run_globals` (always; cheap): once the
+bridge is active, mmengine's ``DefaultScope``/``MessageHub``/``MMLogger``/``Visualizer`` current
+instances are the run's (``mmlight.bridge.run_globals``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from mmlight.bridge.import_watch import after_import, is_imported
 
-__all__ = ["MMENGINE_REGISTRY", "activate", "deactivate", "is_active", "watch_mmengine"]
+__all__ = [
+    "MMENGINE_REGISTRY",
+    "activate",
+    "deactivate",
+    "is_active",
+    "run_global",
+    "share_run_globals",
+    "watch_mmengine",
+]
 
 MMENGINE_REGISTRY = "mmengine.registry"
+
+# The latest run's globals by kind ('default_scope', 'message_hub', 'logger', 'visualizer').
+_run_globals: dict[str, Any] = {}
 
 
 def activate() -> bool:
@@ -27,7 +44,10 @@ def activate() -> bool:
         return False
     from mmlight.bridge import registry
 
+    fresh = registry.installed() is None
     registry.install()
+    if fresh:
+        _share_recorded()
     return True
 
 
@@ -55,6 +75,35 @@ def _install() -> None:
     from mmlight.bridge import registry
 
     registry.install()
+    _share_recorded()
+
+
+def run_global(kind: str) -> Any:
+    """The latest run's global of ``kind`` (None before any run gave one)."""
+    return _run_globals.get(kind)
+
+
+def share_run_globals(**instances: Any) -> None:
+    """Record a run's globals (``default_scope=``, ``message_hub=``, ``logger=``,
+    ``visualizer=``; None ones are skipped) and, with the bridge active, make them mmengine's
+    current instances. Without mmengine imported this only records them."""
+    for kind, instance in instances.items():
+        if instance is not None:
+            _run_globals[kind] = instance
+    if is_active():
+        from mmlight.bridge import run_globals
+
+        for kind, instance in instances.items():
+            if instance is not None:
+                run_globals.share(kind, run_global)
+
+
+def _share_recorded() -> None:
+    if _run_globals:
+        from mmlight.bridge import run_globals
+
+        for kind in list(_run_globals):
+            run_globals.share(kind, run_global)
 
 
 def watch_mmengine() -> None:

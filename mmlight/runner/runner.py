@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mmlight.bridge import share_run_globals
 from mmlight.registry import (
     EVALUATOR,
     LOG_PROCESSORS,
@@ -178,10 +179,15 @@ class Runner(HookRegistryMixin):
             self.default_scope = DefaultScope.get_instance(
                 self._experiment_name, scope_name=default_scope
             )
+        # mmengine's current instances follow (only where mmengine is imported: mmlight.bridge),
+        # each as soon as it exists, so code run by the next builder already sees it.
+        share_run_globals(default_scope=self.default_scope)
         self.log_processor = self.build_log_processor(log_processor or {})
         self.logger = self.build_logger(log_level=log_level)
         self.message_hub = self.build_message_hub()
+        share_run_globals(logger=self.logger, message_hub=self.message_hub)
         self.visualizer = self.build_visualizer(visualizer)
+        share_run_globals(visualizer=self.visualizer)
         if self.visualizer is not None and len(self.cfg):
             self.visualizer.add_config(self.cfg)
 
