@@ -45,7 +45,7 @@ def activate() -> bool:
     from mmlight.bridge import registry
 
     fresh = registry.installed() is None
-    registry.install()
+    _install_parts()
     if fresh:
         _share_recorded()
     return True
@@ -55,9 +55,10 @@ def deactivate() -> None:
     """Remove the bridge (tests; a later :func:`activate` installs it again)."""
     if not is_imported("mmlight.bridge.registry"):
         return
-    from mmlight.bridge import registry
+    from mmlight.bridge import hooks, registry
 
     registry.uninstall()
+    hooks.uninstall()
 
 
 def is_active() -> bool:
@@ -72,10 +73,15 @@ def is_active() -> bool:
 def _install() -> None:
     # Called from inside mmengine.registry's import, right after its code ran (importlib still
     # marks it as initialising, so activate()'s check would say no).
-    from mmlight.bridge import registry
+    _install_parts()
+    _share_recorded()
+
+
+def _install_parts() -> None:
+    from mmlight.bridge import hooks, registry
 
     registry.install()
-    _share_recorded()
+    hooks.install()
 
 
 def run_global(kind: str) -> Any:

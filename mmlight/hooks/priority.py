@@ -40,7 +40,8 @@ def _valid_choices() -> str:
 def get_priority(priority: int | str | Priority) -> int:
     """The int value of ``priority``, given as an int in 0..100, a ``Priority`` or its name.
 
-    Names are case-insensitive (``'normal'`` works), as in mmengine.
+    Names are case-insensitive (``'normal'`` works), as in mmengine. A member of another
+    package's ``Priority`` enum (mmengine's) counts by its value.
 
     Raises:
         InvalidPriorityError: an int outside 0..100 (a ValueError).
@@ -50,6 +51,9 @@ def get_priority(priority: int | str | Priority) -> int:
     """
     if isinstance(priority, Priority):
         return priority.value
+    if isinstance(priority, Enum) and type(priority).__name__ == "Priority":
+        # another package's Priority (mmengine's, on a downstream hook): by its value
+        return get_priority(priority.value)
     if isinstance(priority, numbers.Integral) and not isinstance(priority, bool):
         value = int(priority)
         if not _MIN <= value <= _MAX:

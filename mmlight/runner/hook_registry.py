@@ -24,7 +24,7 @@ class HookRegistryMixin:
         return self._hooks
 
     def register_hook(self, hook: Any, priority: int | str | None = None) -> None:
-        from mmlight.hooks import Hook
+        from mmlight.hooks.hook_bases import is_hook
         from mmlight.hooks.priority import get_priority
 
         if isinstance(hook, Mapping):
@@ -35,7 +35,7 @@ class HookRegistryMixin:
             hook_obj = HOOKS.build(cfg)
         else:
             hook_obj = hook
-        if not isinstance(hook_obj, Hook):
+        if not is_hook(hook_obj):  # mmlight's Hook, or mmengine's with the bridge active
             hook_obj = _wrap_lightning_callback(hook_obj)
         if priority is not None:
             hook_obj.priority = priority
@@ -105,16 +105,17 @@ class HookRegistryMixin:
             self._hook_plan = plan
         hooks = plan[1].get(fn_name)
         if hooks is None:
-            from mmlight.hooks import Hook
+            from mmlight.hooks.hook_bases import hook_base_of
 
             # Hook's epoch and iteration methods forward to _before_epoch, _after_iter, ...
+            # (mmlight's and mmengine's alike); what a hook inherits from its base is a no-op.
             names = [fn_name]
             for kind in ("epoch", "iter"):
                 if fn_name.endswith(f"_{kind}"):
                     names.append(f"_{fn_name.split('_', 1)[0]}_{kind}")
             hooks = [hook for hook in self._hooks if any(
                 name in vars(hook)
-                or getattr(type(hook), name, None) is not getattr(Hook, name, None)
+                or getattr(type(hook), name, None) is not getattr(hook_base_of(hook), name, None)
                 for name in names
             )]
             plan[1][fn_name] = hooks
@@ -127,8 +128,8 @@ def _wrap_lightning_callback(obj: Any) -> Any:
 
     if not isinstance(obj, pl.Callback):
         raise TypeError(
-            "a hook must be an mmlight Hook, a lightning.pytorch.Callback or a config dict, "
-            f"got {type(obj).__name__}"
+            "a hook must be an mmlight (or mmengine) Hook, a lightning.pytorch.Callback or a "
+            f"config dict, got {type(obj).__name__}"
         )
     from mmlight.lightning.callback_hook import CallbackHook
 

@@ -15,6 +15,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -225,6 +226,24 @@ def make_downstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
             del sys.modules[mod]
 
 
+_ENGINE_GLOBALS = (
+    ("mmengine.registry.default_scope", "DefaultScope"),
+    ("mmengine.logging.message_hub", "MessageHub"),
+    ("mmengine.logging.logger", "MMLogger"),
+    ("mmengine.visualization.visualizer", "Visualizer"),
+)
+
+
+def _engine_global_tables() -> dict[type, Any]:
+    """Copies of the instance tables of mmengine's global classes imported so far."""
+    tables: dict[type, Any] = {}
+    for module, name in _ENGINE_GLOBALS:
+        if module in sys.modules:
+            cls = getattr(sys.modules[module], name)
+            tables[cls] = cls._instance_dict.copy()
+    return tables
+
+
 @pytest.fixture(autouse=True)
 def _bridge_active() -> Iterator[None]:
     """The bridge installed (mmengine is a dev dependency), mmlight's global state restored."""
@@ -232,6 +251,8 @@ def _bridge_active() -> Iterator[None]:
 
     assert bridge.is_active() or bridge.activate()
     saved_scopes = DefaultScope._instance_dict.copy()
+    saved_engine_tables = _engine_global_tables()
+    saved_run_globals = dict(bridge._run_globals)
     children = {
         name: dict(reg.children)
         for name, reg in vars(root).items()
@@ -239,6 +260,12 @@ def _bridge_active() -> Iterator[None]:
     }
     yield
     DefaultScope._instance_dict = saved_scopes
+    # mmengine's current scope/hub/logger/visualizer: a Runner (mmengine's or mmlight's, which
+    # shares its globals) would otherwise leave its scope in force for the next test's builds
+    for cls, table in _engine_global_tables().items():
+        cls._instance_dict = saved_engine_tables.get(cls, type(table)())
+    bridge._run_globals.clear()
+    bridge._run_globals.update(saved_run_globals)
     for name, before in children.items():
         reg = getattr(root, name)
         reg.children.clear()

@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mmlight import bridge
 from mmlight.bridge.run_globals import RunScope
 from mmlight.hooks import Hook
 from mmlight.logging import MessageHub, MMLogger
@@ -38,16 +37,13 @@ ENGINE_CLASSES = (
 
 
 @pytest.fixture(autouse=True)
-def _globals_restored() -> Iterator[None]:
-    """Each test starts from and leaves both packages' instance tables as they were."""
-    classes = (*ENGINE_CLASSES, MessageHub, MMLogger, Visualizer)
+def _mmlight_globals_restored() -> Iterator[None]:
+    """mmlight's tables as they were (conftest restores mmengine's and the bridge's record)."""
+    classes = (MessageHub, MMLogger, Visualizer)
     saved = {cls: cls._instance_dict.copy() for cls in classes}
-    recorded = dict(bridge._run_globals)
     yield
     for cls, table in saved.items():
         cls._instance_dict = table
-    bridge._run_globals.clear()
-    bridge._run_globals.update(recorded)
 
 
 class TinyModel(BaseModel):

@@ -69,3 +69,17 @@ def test_unknown_name_is_a_key_error_with_a_suggestion_and_the_choices() -> None
 def test_other_types_are_type_errors(given: object) -> None:
     with pytest.raises(TypeError, match=r"hook priority must be a Priority, one of its names"):
         get_priority(given)  # type: ignore[arg-type]
+
+
+def test_another_packages_priority_counts_by_its_value() -> None:
+    # mmengine's hooks say ``priority = Priority.LOW`` with mmengine's own enum
+    from enum import Enum
+
+    Foreign = Enum("Priority", {"LOW": 70, "ODD": 101})
+
+    assert get_priority(Foreign.LOW) == 70
+    with pytest.raises(InvalidPriorityError, match="hook priority 101 is out of range"):
+        get_priority(Foreign.ODD)
+    Other = Enum("Level", {"LOW": 70})
+    with pytest.raises(TypeError, match="hook priority must be"):
+        get_priority(Other.LOW)
