@@ -37,7 +37,7 @@ def _valid_choices() -> str:
     return f"a Priority, one of its names ({names}) or an int from {_MIN} to {_MAX}"
 
 
-def get_priority(priority: int | str | Priority) -> int:
+def get_priority(priority: int | str | Enum) -> int:
     """The int value of ``priority``, given as an int in 0..100, a ``Priority`` or its name.
 
     Names are case-insensitive (``'normal'`` works), as in mmengine. A member of another

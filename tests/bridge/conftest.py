@@ -263,7 +263,7 @@ def _bridge_active() -> Iterator[None]:
     # mmengine's current scope/hub/logger/visualizer: a Runner (mmengine's or mmlight's, which
     # shares its globals) would otherwise leave its scope in force for the next test's builds
     for cls, table in _engine_global_tables().items():
-        cls._instance_dict = saved_engine_tables.get(cls, type(table)())
+        cls._instance_dict = saved_engine_tables.get(cls, type(table)())  # type: ignore[attr-defined]
     bridge._run_globals.clear()
     bridge._run_globals.update(saved_run_globals)
     for name, before in children.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import numpy as np
 import pytest
 
@@ -71,15 +73,24 @@ def test_other_types_are_type_errors(given: object) -> None:
         get_priority(given)  # type: ignore[arg-type]
 
 
+def _foreign_priority() -> type[Enum]:
+    class Priority(Enum):  # another package's enum of that name (mmengine's)
+        LOW = 70
+        ODD = 101
+
+    return Priority
+
+
+class Level(Enum):
+    LOW = 70
+
+
 def test_another_packages_priority_counts_by_its_value() -> None:
     # mmengine's hooks say ``priority = Priority.LOW`` with mmengine's own enum
-    from enum import Enum
+    foreign = _foreign_priority()
 
-    Foreign = Enum("Priority", {"LOW": 70, "ODD": 101})
-
-    assert get_priority(Foreign.LOW) == 70
+    assert get_priority(foreign["LOW"]) == 70
     with pytest.raises(InvalidPriorityError, match="hook priority 101 is out of range"):
-        get_priority(Foreign.ODD)
-    Other = Enum("Level", {"LOW": 70})
+        get_priority(foreign["ODD"])
     with pytest.raises(TypeError, match="hook priority must be"):
-        get_priority(Other.LOW)
+        get_priority(Level.LOW)
