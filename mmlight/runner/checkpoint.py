@@ -126,7 +126,7 @@ def _budgeted_load(
     size = _stream_size(stream)
     try:
         with allocation_budget(limit_for_size(size), f"a file of {size} bytes"):
-            if not unsafe_load:
+            if not unsafe_load:  # an unsafe load runs the pickle's code anyway
                 _charge_torch_allocations(stream)
             checkpoint = _torch_load(stream, filename, map_location, unsafe_load)
             return decode_safe(checkpoint) if decode else checkpoint

@@ -252,12 +252,14 @@ def test_a_real_legacy_checkpoint_is_charged_what_its_storages_hold() -> None:
 
 
 def test_real_checkpoint_values_pass_and_still_load() -> None:
-    """What torch.save writes for bytes, bytearray, sets, Counters, Sizes and tensors."""
+    """What torch.save writes for bytes, bytearray, sets, Counters, Sizes, parameters, meta
+    and quantized tensors."""
     from collections import Counter
 
     value = {"bytes": b"\x00\xff" * 100, "bytearray": bytearray(b"abc"), "set": {1, 2, 3},
              "counter": Counter(a=2), "size": torch.Size([2, 3]), "t": torch.arange(6.0),
-             "p": torch.nn.Parameter(torch.ones(2))}
+             "p": torch.nn.Parameter(torch.ones(2)), "meta": torch.ones(2, device="meta"),
+             "q": torch.quantize_per_tensor(torch.ones(4), 0.1, 0, torch.qint8)}
     for legacy in (False, True):
         data = _saved(value, legacy)
         _scan(data)
