@@ -216,6 +216,25 @@ def _itemsize(obj: Any) -> int:
 Rule = Callable[[str, Any, tuple[Any, ...]], Any]
 
 
+# Bytes a character may take in each codec a real checkpoint uses (torch writes bytes as
+# _codecs.encode(text, 'latin1')); others (unicode_escape: 10 bytes, codecs registered by any
+# imported package: unknown) are refused.
+_CODEC_WIDTH = {"latin1": 1, "latin-1": 1, "iso-8859-1": 1, "ascii": 1, "utf-8": 4, "utf8": 4}
+
+
+def _encoded_size(name: str, args: tuple[Any, ...]) -> int:
+    """Bytes ``args[0]`` (a string in the file) takes once encoded with ``args[1]``."""
+    codec = args[1] if len(args) > 1 else "utf-8"
+    width = _CODEC_WIDTH.get(codec.lower()) if isinstance(codec, str) else None
+    if width is None:
+        raise AllocationRefusedError(
+            f"{REFUSAL_PREFIX} {_call_text(name, args)} encodes with a codec whose output "
+            f"size mmlight does not bound (only {', '.join(sorted(_CODEC_WIDTH))}): it is "
+            "damaged or crafted"
+        )
+    return width * len(args[0])
+
+
 def _bytearray(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     if not args:
         return _Sized(0)
@@ -223,7 +242,7 @@ def _bytearray(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
     if _is_int(first):
         size = max(0, first)
     elif isinstance(first, str):
-        size = 4 * len(first)  # any encoding: at most 4 bytes a character
+        size = _encoded_size(name, args)
     else:
         entries = _entries(first)
         if entries is None:
@@ -234,11 +253,11 @@ def _bytearray(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
 
 
 def _encode(name: str, obj: Any, args: tuple[Any, ...]) -> Any:
-    # Each codec makes at most ~10 bytes of a character (unicode_escape: '\U0010ffff'); an
-    # input computed by another call (encode of encode ...) could double at every step.
-    if not args or not isinstance(args[0], (str, bytes)):
+    # An input computed by another call (encode(encode(...), 'hex') ...) could double at
+    # every step: only a string written in the file is encoded.
+    if not args or not isinstance(args[0], str):
         raise _refuse(f"{_call_text(name, args)} encodes a value")
-    size = len(args[0]) * (1 if args[1:2] in (("latin1",), ("latin-1",)) else 10)
+    size = _encoded_size(name, args)
     _charge(size, lambda: _call_text(name, args))
     return _Sized(size)
 
