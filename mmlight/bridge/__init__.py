@@ -25,6 +25,7 @@ from mmlight.bridge.import_watch import after_import, is_imported
 __all__ = [
     "MMENGINE_REGISTRY",
     "activate",
+    "as_mmlight_config",
     "deactivate",
     "is_active",
     "run_global",
@@ -84,6 +85,15 @@ def _install_parts() -> None:
     hooks.install()
 
 
+def as_mmlight_config(cfg: Any) -> Any:
+    """mmengine's ``Config`` (or ``ConfigDict``) as mmlight's ``Config``; anything else as is."""
+    if not is_imported("mmengine.config.config"):
+        return cfg  # no mmengine Config can exist
+    from mmlight.bridge import config
+
+    return config.as_mmlight_config(cfg)
+
+
 def run_global(kind: str) -> Any:
     """The latest run's global of ``kind`` (None before any run gave one)."""
     return _run_globals.get(kind)
@@ -115,3 +125,9 @@ def _share_recorded() -> None:
 def watch_mmengine() -> None:
     """Activate the bridge as soon as ``mmengine.registry`` is imported (now, if it is)."""
     after_import(MMENGINE_REGISTRY, _install)
+
+
+# ``custom_imports=dict(imports=['mmlight.bridge'])`` in a config that mmengine's Config reads
+# (a repo's own tools/train.py): mmlight's registries come along, and their import activates the
+# bridge. (When mmlight.registry is what imports this module, this line only binds a name.)
+import mmlight.registry  # noqa: E402,F401

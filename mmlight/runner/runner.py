@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mmlight.bridge import share_run_globals
+from mmlight.bridge import as_mmlight_config, share_run_globals
 from mmlight.registry import (
     EVALUATOR,
     LOG_PROCESSORS,
@@ -76,6 +76,9 @@ def _check_stage_args(stage: str, values: dict[str, Any]) -> None:
         )
 
 
+# Also the name mmengine's RUNNERS finds it by (a repo's tools/train.py with
+# ``runner_type='MMLightRunner'``): mmengine's registries fall back to mmlight's (mmlight.bridge).
+@RUNNERS.register_module(name="MMLightRunner")
 @RUNNERS.register_module()
 class Runner(HookRegistryMixin):
     """Build a model, data, optimizers and hooks from config pieces and run them."""
@@ -208,8 +211,12 @@ class Runner(HookRegistryMixin):
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_cfg(cls, cfg: Any) -> Runner:
-        """Build from a whole config, as MMEngine's ``Runner.from_cfg``."""
-        cfg = copy.deepcopy(cfg)
+        """Build from a whole config, as MMEngine's ``Runner.from_cfg``.
+
+        mmengine's ``Config`` is taken too (``RUNNERS.build`` in a repo's own ``tools/train.py``
+        with ``runner_type='MMLightRunner'``): it becomes mmlight's, filename and text kept.
+        """
+        cfg = copy.deepcopy(as_mmlight_config(cfg))
         return cls(
             model=cfg["model"],
             work_dir=cfg["work_dir"],
