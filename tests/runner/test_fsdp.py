@@ -27,9 +27,9 @@ from tests.runner.test_ddp import (
     TORCHRUN,
     _assert_eval_gathered_exactly,
     _env,
-    assert_stages_gathered_exactly,
     _results,
     _single,
+    assert_stages_gathered_exactly,
 )
 
 GATHER_SCRIPT = Path(__file__).with_name("fsdp_gather_script.py")
