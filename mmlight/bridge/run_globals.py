@@ -86,7 +86,9 @@ GLOBAL_HOMES: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
 def _put_last(kind: str, instance: Any) -> None:
     module, class_name, standing_for = GLOBAL_HOMES[kind]
     cls = getattr(sys.modules[module], class_name)
-    name = instance.instance_name
+    name = getattr(instance, "instance_name", None)
+    if not isinstance(name, str) or not name:
+        return  # an object given as is that is no named instance (a test double): not global
     with mmengine_lock:
         table = cls._instance_dict
         known = table.get(name)

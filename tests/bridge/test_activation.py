@@ -59,6 +59,29 @@ def test_mmlight_lookups_alone_import_no_mmengine() -> None:
     assert out == "[] False False"
 
 
+def test_importing_mmlight_bridge_alone_activates_it_only_beside_mmengine() -> None:
+    # what ``custom_imports=dict(imports=['mmlight.bridge'])`` does in a config mmengine reads
+    alone = run_python(
+        """
+        import sys
+        import mmlight.bridge
+        from mmlight import bridge
+        heavy = [m for m in sys.modules if m.split('.')[0] in ('mmengine', 'mmcv')]
+        print(heavy, bridge.is_active(), 'mmlight.registry' in sys.modules)
+        """
+    )
+    assert alone == "[] False True"
+    beside = run_python(
+        """
+        import mmengine.registry
+        import mmlight.bridge
+        from mmengine.registry import RUNNERS
+        print(mmlight.bridge.is_active(), RUNNERS.get('MMLightRunner').__module__)
+        """
+    )
+    assert beside == "True mmlight.runner.runner"
+
+
 def test_import_mmlight_registry_loads_only_the_watcher() -> None:
     out = run_python(
         """

@@ -115,7 +115,11 @@ def _run_stages(lib_name: str, tmp_path: Path, recorder: str, extra_hooks: list)
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05)),
         val_evaluator=[metric()],
         test_evaluator=[metric()],
-        default_hooks=dict(logger=None, checkpoint=dict(type="CheckpointHook", interval=1)),
+        default_hooks=dict(
+            logger=None,
+            checkpoint=dict(type="CheckpointHook", interval=1),
+            recorder=dict(type=recorder, label="default-low", log=log, priority="LOW"),
+        ),
         custom_hooks=hooks,
         randomness=dict(seed=7),
     )
@@ -124,6 +128,11 @@ def _run_stages(lib_name: str, tmp_path: Path, recorder: str, extra_hooks: list)
     runner.train()
     runner.test()
     common["custom_hooks"] = [recorder_cls("reloaded", log)]
+    # mmengine's register_hook pops 'priority' from the config dict it is given: a fresh one
+    common["default_hooks"] = dict(
+        common["default_hooks"],
+        recorder=dict(type=recorder, label="default-low", log=log, priority="LOW"),
+    )
     reloaded = lib.Runner(
         work_dir=str(work_dir / "reload"),
         load_from=str(work_dir / "epoch_2.pth"),
@@ -139,6 +148,9 @@ def test_mmengine_hooks_run_as_under_mmengines_runner(tmp_path: Path, engine_rec
     actual = _run("mmlight", tmp_path, engine_recorder, [])
 
     assert actual == expected
+    assert {entry[0] for entry in actual} == {
+        "object", "config-high", "default-low", "generic", "reloaded",
+    }
     points = {entry[1] for entry in actual if entry[0] in ("object", "reloaded")}
     assert points == set(MOUNT_POINTS)  # all 22, checkpoint ones included
     # the config's priority='HIGH' puts it before the NORMAL object, at every mount point
@@ -164,10 +176,12 @@ def test_mmengine_hooks_keep_their_place_among_mmlights(
 
     log = _run("mmlight", tmp_path, engine_recorder, [lowest, above_normal])
 
-    at_one_point = [entry[0] for entry in log if entry[1] == "before_train_epoch"][:5]
-    # HIGH (30), ABOVE_NORMAL (40), NORMAL (50), VERY_LOW (90: mmengine's Priority), LOWEST
+    at_one_point = [entry[0] for entry in log if entry[1] == "before_train_epoch"][:6]
+    # HIGH (30), ABOVE_NORMAL (40), NORMAL (50), LOW (70), VERY_LOW (90: mmengine's Priority),
+    # LOWEST
     assert at_one_point == [
-        "config-high", "mmlight-above-normal", "object", "generic", "mmlight-lowest",
+        "config-high", "mmlight-above-normal", "object", "default-low", "generic",
+        "mmlight-lowest",
     ]
 
 
