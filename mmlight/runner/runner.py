@@ -126,7 +126,8 @@ class Runner(HookRegistryMixin):
 
         # A local folder (made absolute, as MMEngine does) or an fsspec URL kept as written.
         self._work_dir = prepare_work_dir(work_dir)
-        self.cfg = copy.deepcopy(cfg) if cfg is not None else _plain_config()
+        # (an mmengine Config, from a repo's own tools: mmlight's, filename and text kept)
+        self.cfg = copy.deepcopy(as_mmlight_config(cfg)) if cfg is not None else _plain_config()
         self._train_dataloader = train_dataloader
         self._train_loop: Any = train_cfg
         self.optim_wrapper: Any = optim_wrapper

@@ -52,3 +52,12 @@ def test_runner_from_cfg_takes_an_mmengine_config(tmp_path: Path) -> None:
 
     assert type(runner.cfg) is Config
     assert runner.experiment_name.startswith("exp_cfg_")  # named after the file, as mmengine
+
+
+def test_runner_takes_an_mmengine_config_as_cfg(tmp_path: Path) -> None:
+    engine_cfg = _engine_config(tmp_path)
+
+    runner = Runner(model=nn.Linear(1, 1), work_dir=str(tmp_path / "work"), cfg=engine_cfg)
+
+    assert type(runner.cfg) is Config
+    assert runner.cfg.filename == engine_cfg.filename
