@@ -9,12 +9,9 @@ from typing import Any
 
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from mmlight.config import Config, ConfigError
 from mmlight.hooks import CheckpointHook
-from mmlight.model import BaseModel
 from mmlight.runner import Runner
 from mmlight.runner.config_checks import (
     RULES,
@@ -23,18 +20,7 @@ from mmlight.runner.config_checks import (
     find_problems,
     require_valid,
 )
-
-
-class Line(BaseModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-        out = self.linear(torch.stack(inputs)).squeeze(1)
-        if mode == "loss":
-            return dict(loss=F.mse_loss(out, torch.tensor(data_samples)))
-        return out
+from tests.runner.tiny_regressor import TinyRegressor
 
 
 def _loader() -> dict:
@@ -44,7 +30,7 @@ def _loader() -> dict:
 
 def _runner_args(work_dir: Path, **changes: Any) -> dict[str, Any]:
     args: dict[str, Any] = dict(
-        model=Line(),
+        model=TinyRegressor(),
         work_dir=str(work_dir),
         train_dataloader=_loader(),
         train_cfg=dict(by_epoch=True, max_epochs=1),

@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, IterableDataset
 
 from mmlight.config import ConfigError
 from mmlight.evaluator import BaseMetric, Evaluator
 from mmlight.hooks import Hook
-from mmlight.model import BaseModel
 from mmlight.runner import Runner
 from mmlight.runner.data_checks import EmptyDataloaderError, require_batches
+from tests.runner.tiny_regressor import TinyRegressor
 
 
 def _samples(n: int) -> Any:  # a list serves as a map-style dataset
@@ -79,18 +77,6 @@ def test_is_a_config_error() -> None:
 
 
 # ---------------------------------------------------------------- through the Runner
-class Line(BaseModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-        out = self.linear(torch.stack(inputs)).squeeze(1)
-        if mode == "loss":
-            return dict(loss=F.mse_loss(out, torch.tensor(data_samples)))
-        return [dict(pred=float(p)) for p in out]
-
-
 class Count(BaseMetric):
     def process(self, data_batch: Any, data_samples: Any) -> None:
         self.results.extend(data_samples)
@@ -132,7 +118,7 @@ def _runner(work_dir: Path, train: dict | None = None, train_cfg: dict | None = 
             val: dict | None = None, test: dict | None = None) -> tuple[Runner, Calls]:
     calls = Calls()
     runner = Runner(
-        model=Line(),
+        model=TinyRegressor(),
         work_dir=str(work_dir),
         train_dataloader=train,
         train_cfg=train_cfg if train is not None else None,

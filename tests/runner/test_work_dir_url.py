@@ -13,15 +13,12 @@ import fsspec
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from mmlight.config import Config
 from mmlight.evaluator import BaseMetric
 from mmlight.hooks import Hook
 from mmlight.logging import MMLogger
 from mmlight.logging import logger as logger_module
-from mmlight.model import BaseModel
 from mmlight.runner import Runner
 from mmlight.runner.work_dir import (
     WorkDirError,
@@ -30,6 +27,7 @@ from mmlight.runner.work_dir import (
     prepare_work_dir,
 )
 from mmlight.visualization import LocalVisBackend
+from tests.runner.tiny_regressor import TinyRegressor
 
 MEMORY = fsspec.filesystem("memory")
 
@@ -192,20 +190,6 @@ def test_local_vis_backend_appends_to_existing_url_file(mem_root: str) -> None:
 
 
 # ---------------------------------------------------------------------- the Runner
-
-
-class TinyRegressor(BaseModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
-        out = self.linear(torch.stack(inputs)).squeeze(1)
-        if mode == "loss":
-            return dict(loss=F.mse_loss(out, torch.tensor(data_samples)))
-        if mode == "predict":
-            return [dict(err=abs(o - t)) for o, t in zip(out.tolist(), data_samples)]
-        return out
 
 
 class MeanError(BaseMetric):
