@@ -56,10 +56,11 @@ def deactivate() -> None:
     """Remove the bridge (tests; a later :func:`activate` installs it again)."""
     if not is_imported("mmlight.bridge.registry"):
         return
-    from mmlight.bridge import hooks, registry
+    from mmlight.bridge import evaluator, hooks, registry
 
     registry.uninstall()
     hooks.uninstall()
+    evaluator.uninstall()
 
 
 def is_active() -> bool:
@@ -79,10 +80,11 @@ def _install() -> None:
 
 
 def _install_parts() -> None:
-    from mmlight.bridge import hooks, registry
+    from mmlight.bridge import evaluator, hooks, registry
 
     registry.install()
     hooks.install()
+    evaluator.install()
 
 
 def as_mmlight_config(cfg: Any) -> Any:

@@ -247,11 +247,11 @@ class _EvalLoop(BaseLoop):
         fp16: bool = False,
     ) -> None:
         super().__init__(runner, dataloader)
-        from mmlight.evaluator import Evaluator
+        from mmlight.evaluator.evaluator_bases import is_evaluator
 
         if isinstance(evaluator, (dict, list)):
             self.evaluator = runner.build_evaluator(evaluator, cfg_key=f"{self._stage}_evaluator")
-        elif isinstance(evaluator, Evaluator):
+        elif is_evaluator(evaluator):  # mmlight's, or (with the bridge) mmengine's
             self.evaluator = evaluator
         else:
             raise TypeError(

@@ -320,8 +320,9 @@ class Runner(HookRegistryMixin):
 
     def build_evaluator(self, evaluator: Any, cfg_key: str = "evaluator") -> Any:
         from mmlight.evaluator import Evaluator
+        from mmlight.evaluator.evaluator_bases import is_evaluator
 
-        if isinstance(evaluator, Evaluator):
+        if is_evaluator(evaluator):  # mmlight's, or (with the bridge) mmengine's
             return evaluator
         with config_key_path(cfg_key):
             if isinstance(evaluator, dict) and "metrics" in evaluator:

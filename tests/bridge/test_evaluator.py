@@ -1,0 +1,122 @@
+"""``mmlight.bridge.evaluator``: mmengine's ``BaseMetric`` subclasses (objects, configs resolved
+through mmengine's registries, a downstream package's metric under its scope) and mmengine's
+``Evaluator`` objects run in mmlight's val/test loops, giving the numbers and key prefixes
+mmengine's Runner gives."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import mmengine.evaluator as engine_evaluator
+import mmengine.hooks as engine_hooks
+import mmengine.registry as engine_registry
+import pytest
+
+from mmlight import bridge
+from mmlight.evaluator.evaluator_bases import is_evaluator
+from tests.bridge.conftest import MakeDownstream
+from tests.parity.conftest import (
+    ToyDataset,
+    library,
+    toy_dataloaders,
+    toy_metric_class,
+    toy_model_class,
+)
+
+pytestmark = pytest.mark.interop
+
+_names = itertools.count()
+
+
+class MetricsRecorder(engine_hooks.Hook):
+    """Records what every validation and test hands its hooks (an mmengine hook: both runners)."""
+
+    def __init__(self, log: list) -> None:
+        self.log = log
+
+    def after_val_epoch(self, runner: Any, metrics: dict | None = None) -> None:
+        self.log.append(("val", runner.epoch, metrics))
+
+    def after_test_epoch(self, runner: Any, metrics: dict | None = None) -> None:
+        self.log.append(("test", runner.epoch, metrics))
+
+
+@pytest.fixture
+def engine_metric() -> Iterator[str]:
+    """An mmengine ``BaseMetric`` subclass (``toy/accuracy``) in mmengine's root METRICS."""
+    name = f"EngineToyAccuracy{next(_names)}"
+    engine_registry.METRICS.register_module(
+        name=name, module=toy_metric_class(engine_evaluator.BaseMetric, name)
+    )
+    yield name
+    engine_registry.METRICS._module_dict.pop(name, None)
+
+
+def _run(lib_name: str, tmp_path: Path, evaluator: Callable[[], Any]) -> list:
+    """Train 2 epochs validating each, then test; what the hooks were given."""
+    lib = library(lib_name)
+    model = toy_model_class(lib.BaseModel, "BridgeMetricModel")
+    lib.MODELS.register_module(name="BridgeMetricModel", module=model, force=True)
+    log: list = []
+    runner = lib.Runner(
+        work_dir=str(tmp_path / lib_name),
+        experiment_name=f"metrics_{lib_name}_{next(_names)}",
+        model=dict(type="BridgeMetricModel"),
+        **toy_dataloaders(partial(ToyDataset, noise=1.5), iter_based=False),
+        train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1),
+        val_cfg=dict(),
+        test_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05)),
+        val_evaluator=evaluator(),
+        test_evaluator=evaluator(),
+        default_hooks=dict(logger=None, checkpoint=None),
+        custom_hooks=[MetricsRecorder(log)],
+        randomness=dict(seed=7),
+    )
+    runner.train()
+    log.append(("returned", None, runner.test()))
+    return log
+
+
+def test_mmengine_metrics_and_evaluators_give_mmengines_numbers(
+    tmp_path: Path, engine_metric: str, make_downstream: MakeDownstream
+) -> None:
+    scope = make_downstream()
+    metric_cls = engine_registry.METRICS.get(engine_metric)
+    forms: dict[str, Callable[[], Any]] = {
+        "metric objects": lambda: [metric_cls(), metric_cls(prefix="again")],
+        "metric config": lambda: dict(type=engine_metric),
+        "downstream metric config": lambda: [
+            dict(type=f"{scope}.TinyMetric", prefix="tiny"), dict(type=engine_metric),
+        ],
+        "mmengine Evaluator object": lambda: engine_evaluator.Evaluator(
+            [metric_cls(), dict(type=f"{scope}.TinyMetric", prefix="tiny")]
+        ),
+        "Evaluator config": lambda: dict(type="Evaluator", metrics=[dict(type=engine_metric)]),
+    }
+    for form, evaluator in forms.items():
+        expected = _run("mmengine", tmp_path / form, evaluator)
+        actual = _run("mmlight", tmp_path / form, evaluator)
+        assert actual == expected, form
+        assert [entry[:2] for entry in actual] == [
+            ("val", 1), ("val", 2), ("test", 2), ("returned", None),
+        ], form
+        assert "toy/accuracy" in actual[-1][2], form
+        if "tiny" in form or "Evaluator object" in form:
+            # the downstream metric under its scope: every sample of the dataset counted once
+            assert actual[0][2]["tiny/count"] == 21 and actual[2][2]["tiny/count"] == 13, form
+
+
+def test_an_mmengine_evaluator_is_accepted_only_with_the_bridge(engine_metric: str) -> None:
+    evaluator = engine_evaluator.Evaluator([engine_registry.METRICS.get(engine_metric)()])
+    assert is_evaluator(evaluator)
+    bridge.deactivate()
+    try:
+        assert not is_evaluator(evaluator)
+    finally:
+        bridge.activate()
+    assert is_evaluator(evaluator)
