@@ -56,11 +56,12 @@ def deactivate() -> None:
     """Remove the bridge (tests; a later :func:`activate` installs it again)."""
     if not is_imported("mmlight.bridge.registry"):
         return
-    from mmlight.bridge import evaluator, hooks, registry
+    from mmlight.bridge import evaluator, hooks, registry, schedulers
 
     registry.uninstall()
     hooks.uninstall()
     evaluator.uninstall()
+    schedulers.uninstall()
 
 
 def is_active() -> bool:
@@ -80,11 +81,12 @@ def _install() -> None:
 
 
 def _install_parts() -> None:
-    from mmlight.bridge import evaluator, hooks, registry
+    from mmlight.bridge import evaluator, hooks, registry, schedulers
 
     registry.install()
     hooks.install()
     evaluator.install()
+    schedulers.install()
 
 
 def as_mmlight_config(cfg: Any) -> Any:

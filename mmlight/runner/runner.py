@@ -369,12 +369,15 @@ class Runner(HookRegistryMixin):
                 group["lr"] = group["lr"] * ratio
 
     def _build_param_scheduler(self, scheduler: Any, optim_wrapper: Any, key: str) -> list:
-        from mmlight.optim import _ParamScheduler
+        from mmlight.optim.scheduler.scheduler_bases import (
+            is_param_scheduler,
+            scheduler_optimizer,
+        )
 
         items = scheduler if isinstance(scheduler, Sequence) else [scheduler]
         built = []
         for index, item in enumerate(items):
-            if isinstance(item, _ParamScheduler):
+            if is_param_scheduler(item):  # mmlight's, or (with the bridge) mmengine's
                 built.append(item)
                 continue
             if not isinstance(item, Mapping):
@@ -390,7 +393,8 @@ class Runner(HookRegistryMixin):
                     PARAM_SCHEDULERS.build(
                         cfg,
                         default_args=dict(
-                            optimizer=optim_wrapper, epoch_length=len(self.train_dataloader)
+                            optimizer=scheduler_optimizer(_scheduler_class(cfg), optim_wrapper),
+                            epoch_length=len(self.train_dataloader),
                         ),
                     )
                 )
@@ -750,6 +754,16 @@ class Runner(HookRegistryMixin):
             by_epoch=by_epoch,
             backend_args=backend_args,
         )
+
+
+def _scheduler_class(cfg: Mapping) -> Any:
+    """The class a scheduler config names (None when it names none PARAM_SCHEDULERS knows:
+    building it then says so)."""
+    scheduler_type = cfg.get("type")
+    if not isinstance(scheduler_type, str):
+        return scheduler_type
+    with PARAM_SCHEDULERS.switch_scope_and_registry(cfg.get("_scope_")) as registry:
+        return registry.get(scheduler_type)
 
 
 def _loops() -> Any:
