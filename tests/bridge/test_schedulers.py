@@ -37,7 +37,13 @@ class LrRecorder(engine_hooks.Hook):
         self.log.append((runner.iter, group["lr"], group["momentum"]))
 
 
-def _train(lib_name: str, tmp_path: Path, schedulers: Callable[[], Any]) -> list:
+def _train(
+    lib_name: str,
+    tmp_path: Path,
+    schedulers: Callable[[], Any],
+    max_epochs: int = 4,
+    **runner_args: Any,
+) -> list:
     lib = library(lib_name)
     model = toy_model_class(lib.BaseModel, "BridgeSchedulerModel")
     lib.MODELS.register_module(name="BridgeSchedulerModel", module=model, force=True)
@@ -48,12 +54,13 @@ def _train(lib_name: str, tmp_path: Path, schedulers: Callable[[], Any]) -> list
         experiment_name=f"schedulers_{lib_name}_{next(_names)}",
         model=dict(type="BridgeSchedulerModel"),
         train_dataloader=dataloader["train_dataloader"],
-        train_cfg=dict(by_epoch=True, max_epochs=4),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05, momentum=0.9)),
         param_scheduler=schedulers(),
-        default_hooks=dict(logger=None, checkpoint=None),
+        default_hooks=dict(logger=None, checkpoint=dict(type="CheckpointHook", interval=1)),
         custom_hooks=[LrRecorder(log)],
         randomness=dict(seed=7),
+        **runner_args,
     )
     runner.train()
     return log
@@ -62,24 +69,43 @@ def _train(lib_name: str, tmp_path: Path, schedulers: Callable[[], Any]) -> list
 def test_mmengine_schedulers_step_as_under_mmengines_runner(
     tmp_path: Path, make_downstream: MakeDownstream
 ) -> None:
-    scope = make_downstream()
-
-    def schedulers() -> list:
-        return [
-            # the downstream package's LinearLR subclass, epochs converted to iterations
-            dict(type=f"{scope}.TinyWarmupLR", start_factor=0.1, by_epoch=True, begin=0,
-                 end=2, convert_to_iter_based=True),
-            dict(type="mmengine.CosineAnnealingLR", T_max=2, by_epoch=True, begin=2, end=4),
-            dict(type="mmengine.MultiStepMomentum", milestones=[7, 13], gamma=0.5,
-                 by_epoch=False),
-        ]
-
+    schedulers = _downstream_schedulers(make_downstream())
     expected = _train("mmengine", tmp_path, schedulers)
     actual = _train("mmlight", tmp_path, schedulers)
 
     assert actual == expected
     assert len(actual) == 20  # 4 epochs of 5 iterations
     assert len({lr for _, lr, _ in actual}) > 10 and {m for *_, m in actual} == {0.9, 0.45, 0.225}
+
+
+def test_mmengine_schedulers_resume_where_they_stopped(
+    tmp_path: Path, make_downstream: MakeDownstream
+) -> None:
+    schedulers = _downstream_schedulers(make_downstream())
+    whole = _train("mmlight", tmp_path / "whole", schedulers)
+    first = _train("mmlight", tmp_path / "parts", schedulers, max_epochs=2)
+    rest = _train(
+        "mmlight", tmp_path / "parts", schedulers,
+        resume=True, load_from=str(tmp_path / "parts" / "mmlight" / "epoch_2.pth"),
+    )
+
+    assert first + rest == whole
+
+
+def _downstream_schedulers(scope: str) -> Callable[[], list]:
+    def schedulers() -> list:
+        return [
+            # the downstream package's LinearLR subclass, epochs converted to iterations
+            dict(type=f"{scope}.TinyWarmupLR", start_factor=0.1, by_epoch=True, begin=0,
+                 end=2, convert_to_iter_based=True),
+            dict(type="mmengine.CosineAnnealingLR", T_max=2, by_epoch=True, begin=2, end=4),
+            # (an explicit end: a default one would be the first part's max_iters on resume,
+            # restored from the checkpoint under mmengine's Runner too)
+            dict(type="mmengine.MultiStepMomentum", milestones=[7, 13], gamma=0.5,
+                 by_epoch=False, begin=0, end=20),
+        ]
+
+    return schedulers
 
 
 def test_an_mmengine_scheduler_object_is_taken_as_it_is_only_with_the_bridge(
