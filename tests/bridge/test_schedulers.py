@@ -11,15 +11,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import mmengine.evaluator as engine_evaluator
 import mmengine.hooks as engine_hooks
 import mmengine.optim.scheduler as engine_schedulers
+import mmengine.registry as engine_registry
 import pytest
 import torch
 
 from mmlight import bridge
 from mmlight.optim.scheduler.scheduler_bases import is_param_scheduler
 from tests.bridge.conftest import MakeDownstream
-from tests.parity.conftest import ToyDataset, library, toy_dataloaders, toy_model_class
+from tests.parity.conftest import (
+    ToyDataset,
+    library,
+    toy_dataloaders,
+    toy_metric_class,
+    toy_model_class,
+)
 
 pytestmark = pytest.mark.interop
 
@@ -125,3 +133,33 @@ def test_an_mmengine_scheduler_object_is_taken_as_it_is_only_with_the_bridge(
             runner._build_param_scheduler([scheduler], None, "param_scheduler")
     finally:
         bridge.activate()
+
+
+def test_an_mmengine_plateau_scheduler_reacts_to_an_mmengine_metric_as_under_mmengine(
+    tmp_path: Path,
+) -> None:
+    name = f"PlateauToyAccuracy{next(_names)}"
+    engine_registry.METRICS.register_module(
+        name=name, module=toy_metric_class(engine_evaluator.BaseMetric, name)
+    )
+    try:
+        runs = {
+            lib_name: _train(
+                lib_name, tmp_path, lambda: [
+                    dict(type="mmengine.ReduceOnPlateauLR", monitor="toy/accuracy",
+                         rule="greater", patience=0, factor=0.5, by_epoch=True),
+                ],
+                max_epochs=6,
+                val_dataloader=toy_dataloaders(
+                    partial(ToyDataset, noise=1.5), iter_based=False
+                )["val_dataloader"],
+                val_cfg=dict(),
+                val_evaluator=dict(type=name),
+            )
+            for lib_name in ("mmengine", "mmlight")
+        }
+    finally:
+        engine_registry.METRICS._module_dict.pop(name, None)
+
+    assert runs["mmlight"] == runs["mmengine"]
+    assert len({lr for _, lr, _ in runs["mmlight"]}) > 2  # the plateau did lower it
