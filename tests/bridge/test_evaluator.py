@@ -6,6 +6,9 @@ mmengine's Runner gives."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -15,6 +18,7 @@ import mmengine.evaluator as engine_evaluator
 import mmengine.hooks as engine_hooks
 import mmengine.registry as engine_registry
 import pytest
+import torch
 
 from mmlight import bridge
 from mmlight.evaluator.evaluator_bases import is_evaluator
@@ -120,3 +124,38 @@ def test_an_mmengine_evaluator_is_accepted_only_with_the_bridge(engine_metric: s
     finally:
         bridge.activate()
     assert is_evaluator(evaluator)
+
+
+DDP_SCRIPT = Path(__file__).with_name("ddp_metric_script.py")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script(prefix: list[str], tmp_path: Path, launcher: str) -> list[dict]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
+                        "MASTER_PORT", "GROUP_RANK", "TORCHELASTIC_RUN_ID")}
+    env.update(OMP_NUM_THREADS="1", LAUNCHER=launcher,
+               PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+    out = tmp_path / launcher / "out"
+    proc = subprocess.run(
+        [*prefix, str(DDP_SCRIPT), str(tmp_path / launcher / "work"), str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return [torch.load(path, weights_only=False) for path in sorted(out.glob("rank*.pt"))]
+
+
+def test_mmengine_metrics_gather_every_rank_once_under_ddp(tmp_path: Path) -> None:
+    """13 and 11 samples over 2 ranks: samplers pad, the metric counts each sample once, and
+    both ranks get the single process's numbers (mmengine's own gathering, on Lightning's
+    process group)."""
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node", "2"]
+    ranks = _script(torchrun, tmp_path, "pytorch")
+    [single] = _script([sys.executable], tmp_path, "none")
+
+    assert [rank["world_size"] for rank in ranks] == [2, 2] and single["world_size"] == 1
+    assert single["val"]["engine/indices"] == list(range(13))
+    assert single["test"]["engine_test/indices"] == list(range(11))
+    for rank in ranks:
+        assert (rank["val"], rank["test"]) == (single["val"], single["test"])
