@@ -56,12 +56,10 @@ def deactivate() -> None:
     """Remove the bridge (tests; a later :func:`activate` installs it again)."""
     if not is_imported("mmlight.bridge.registry"):
         return
-    from mmlight.bridge import evaluator, hooks, registry, schedulers
+    from mmlight.bridge import accepted_types, registry
 
     registry.uninstall()
-    hooks.uninstall()
-    evaluator.uninstall()
-    schedulers.uninstall()
+    accepted_types.uninstall()
 
 
 def is_active() -> bool:
@@ -81,12 +79,10 @@ def _install() -> None:
 
 
 def _install_parts() -> None:
-    from mmlight.bridge import evaluator, hooks, registry, schedulers
+    from mmlight.bridge import accepted_types, registry
 
     registry.install()
-    hooks.install()
-    evaluator.install()
-    schedulers.install()
+    accepted_types.install()
 
 
 def as_mmlight_config(cfg: Any) -> Any:

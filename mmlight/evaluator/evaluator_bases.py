@@ -9,36 +9,29 @@ of it.
 
 from __future__ import annotations
 
-import threading
+from mmlight.utils.accepted_bases import AcceptedBases
 
-__all__ = ["add_evaluator_base", "evaluator_bases", "is_evaluator", "remove_evaluator_base"]
+__all__ = [
+    "BASES",
+    "add_evaluator_base",
+    "evaluator_bases",
+    "is_evaluator",
+    "remove_evaluator_base",
+]
 
-_extra: tuple[type, ...] = ()
-_lock = threading.Lock()
 
-
-def evaluator_bases() -> tuple[type, ...]:
-    """mmlight's ``Evaluator`` first, then the bases bridges added."""
+def _evaluator() -> type:
     from mmlight.evaluator.evaluator import Evaluator
 
-    return (Evaluator, *_extra)
+    return Evaluator
 
 
-def add_evaluator_base(base: type) -> None:
-    """Accept instances of ``base`` (and its subclasses) as evaluators."""
-    global _extra
-    with _lock:
-        if base not in _extra:
-            _extra = (*_extra, base)
+BASES = AcceptedBases(_evaluator)
 
-
-def remove_evaluator_base(base: type) -> None:
-    """Undo :func:`add_evaluator_base`."""
-    global _extra
-    with _lock:
-        _extra = tuple(b for b in _extra if b is not base)
-
-
-def is_evaluator(obj: object) -> bool:
-    """Whether ``obj`` is an evaluator a val/test loop can drive directly."""
-    return isinstance(obj, evaluator_bases())
+#: mmlight's ``Evaluator`` first, then the bases bridges added.
+evaluator_bases = BASES.all
+#: Accept instances of a base (and its subclasses) as evaluators.
+add_evaluator_base = BASES.add
+remove_evaluator_base = BASES.remove
+#: Whether an object is an evaluator a val/test loop can drive directly.
+is_evaluator = BASES.accepts

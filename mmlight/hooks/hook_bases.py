@@ -10,44 +10,26 @@ as the base's no-op (those are skipped: per-iteration points run thousands of ti
 
 from __future__ import annotations
 
-import threading
-
 from mmlight.hooks.hook import Hook
+from mmlight.utils.accepted_bases import AcceptedBases
 
-__all__ = ["add_hook_base", "hook_base_of", "hook_bases", "is_hook", "remove_hook_base"]
+__all__ = [
+    "BASES",
+    "add_hook_base",
+    "hook_base_of",
+    "hook_bases",
+    "is_hook",
+    "remove_hook_base",
+]
 
-_extra: tuple[type, ...] = ()
-_lock = threading.Lock()
+BASES = AcceptedBases(lambda: Hook)
 
-
-def hook_bases() -> tuple[type, ...]:
-    """mmlight's ``Hook`` first, then the bases bridges added."""
-    return (Hook, *_extra)
-
-
-def add_hook_base(base: type) -> None:
-    """Accept instances of ``base`` (and its subclasses) as hooks."""
-    global _extra
-    with _lock:
-        if base is not Hook and base not in _extra:
-            _extra = (*_extra, base)
-
-
-def remove_hook_base(base: type) -> None:
-    """Undo :func:`add_hook_base`."""
-    global _extra
-    with _lock:
-        _extra = tuple(b for b in _extra if b is not base)
-
-
-def is_hook(obj: object) -> bool:
-    """Whether ``obj`` is a hook the runner can call directly."""
-    return isinstance(obj, hook_bases())
-
-
-def hook_base_of(obj: object) -> type | None:
-    """The accepted base ``obj`` derives from (mmlight's ``Hook`` when it derives from both)."""
-    for base in hook_bases():
-        if isinstance(obj, base):
-            return base
-    return None
+#: mmlight's ``Hook`` first, then the bases bridges added.
+hook_bases = BASES.all
+#: Accept instances of a base (and its subclasses) as hooks.
+add_hook_base = BASES.add
+remove_hook_base = BASES.remove
+#: Whether an object is a hook the runner can call directly.
+is_hook = BASES.accepts
+#: The accepted base an object derives from (mmlight's ``Hook`` when it derives from both).
+hook_base_of = BASES.base_of

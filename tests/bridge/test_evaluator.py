@@ -1,4 +1,4 @@
-"""``mmlight.bridge.evaluator``: mmengine's ``BaseMetric`` subclasses (objects, configs resolved
+"""Evaluators through the bridge: mmengine's ``BaseMetric`` subclasses (objects, configs resolved
 through mmengine's registries, a downstream package's metric under its scope) and mmengine's
 ``Evaluator`` objects run in mmlight's val/test loops, giving the numbers and key prefixes
 mmengine's Runner gives."""

@@ -1,4 +1,4 @@
-"""``mmlight.bridge.hooks``: an mmengine ``Hook`` subclass, given as an object or as a config
+"""Hooks through the bridge: an mmengine ``Hook`` subclass, given as an object or as a config
 whose type resolves to one, runs on mmlight's Runner at its priority and at every mount point,
 in the order mmengine's Runner calls them."""
 

@@ -1,4 +1,4 @@
-"""``mmlight.bridge.schedulers``: mmengine ``_ParamScheduler`` subclasses (a downstream package's
+"""Schedulers through the bridge: mmengine ``_ParamScheduler`` subclasses (a downstream package's
 scheduler under its scope, mmengine's own named ``'mmengine.X'``, objects) are built on
 mmlight's optimizer wrapper and stepped by mmlight's Runner at mmengine's points: the learning
 rate of every iteration equals mmengine's."""

@@ -13,10 +13,12 @@ nothing of it.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
+from mmlight.utils.accepted_bases import AcceptedBases
+
 __all__ = [
+    "BASES",
     "add_scheduler_base",
     "is_param_scheduler",
     "remove_scheduler_base",
@@ -24,41 +26,29 @@ __all__ = [
     "scheduler_optimizer",
 ]
 
-_extra: tuple[type, ...] = ()
-_lock = threading.Lock()
 
-
-def scheduler_bases() -> tuple[type, ...]:
-    """mmlight's ``_ParamScheduler`` first, then the bases bridges added."""
+def _param_scheduler() -> type:
     from mmlight.optim.scheduler.param_scheduler import _ParamScheduler
 
-    return (_ParamScheduler, *_extra)
+    return _ParamScheduler
 
 
-def add_scheduler_base(base: type) -> None:
-    """Accept instances of ``base`` (and its subclasses) as parameter schedulers, built with a
-    torch optimizer."""
-    global _extra
-    with _lock:
-        if base not in _extra:
-            _extra = (*_extra, base)
+BASES = AcceptedBases(_param_scheduler)
 
-
-def remove_scheduler_base(base: type) -> None:
-    """Undo :func:`add_scheduler_base`."""
-    global _extra
-    with _lock:
-        _extra = tuple(b for b in _extra if b is not base)
-
-
-def is_param_scheduler(obj: object) -> bool:
-    """Whether ``obj`` is a built scheduler the runner can step directly."""
-    return isinstance(obj, scheduler_bases())
+#: mmlight's ``_ParamScheduler`` first, then the bases bridges added.
+scheduler_bases = BASES.all
+#: Accept instances of a base (and its subclasses) as parameter schedulers, built with a
+#: torch optimizer.
+add_scheduler_base = BASES.add
+remove_scheduler_base = BASES.remove
+#: Whether an object is a built scheduler the runner can step directly.
+is_param_scheduler = BASES.accepts
 
 
 def scheduler_optimizer(scheduler_class: Any, optim_wrapper: Any) -> Any:
     """What to build ``scheduler_class`` with: ``optim_wrapper`` for mmlight's schedulers (and
     unknown types, whose build then names the problem), its torch optimizer for an added base's."""
-    if isinstance(scheduler_class, type) and _extra and issubclass(scheduler_class, _extra):
+    added = BASES.added()
+    if isinstance(scheduler_class, type) and added and issubclass(scheduler_class, added):
         return getattr(optim_wrapper, "optimizer", optim_wrapper)
     return optim_wrapper

@@ -1,0 +1,66 @@
+"""mmengine classes whose subclasses mmlight's Runner takes as its own: one table, run as written.
+
+Each row pairs an mmengine base class with the mmlight module whose ``BASES``
+(:class:`~mmlight.utils.accepted_bases.AcceptedBases`) the runner's type checks ask. The base is
+added as soon as its mmengine module is imported (an object of it cannot exist before, and
+importing it here would load mmengine's hooks, evaluator or schedulers into runs that never use
+one); the mmlight module is imported only then too (``mmlight.hooks`` loads every hook module,
+which activating the bridge must not pay for).
+
+- ``Hook``: same 22 mount points, ``priority`` (mmengine's ``Priority`` included) and epoch/iter
+  forwarding; the runner calls each overridden mount point in mmengine's order.
+- ``Evaluator``: same life cycle (``dataset_meta``, ``process``, ``evaluate``). mmengine's
+  ``BaseMetric`` subclasses need no row: mmlight's ``Evaluator`` drives any object with
+  ``process`` and ``evaluate``, and a config naming one resolves through the registry bridge.
+- ``_ParamScheduler``: same life cycle; built with the wrapper's torch optimizer (it does not
+  take mmlight's ``OptimWrapper``) and stepped by ``ParamSchedulerHook`` at mmengine's points.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from importlib import import_module
+from typing import NamedTuple
+
+from mmlight.bridge.import_watch import after_import, is_imported
+
+__all__ = ["ACCEPTED_TYPES", "AcceptedType", "install", "uninstall"]
+
+
+class AcceptedType(NamedTuple):
+    mmengine_module: str
+    mmengine_class: str
+    mmlight_bases_module: str
+
+
+ACCEPTED_TYPES = (
+    AcceptedType("mmengine.hooks.hook", "Hook", "mmlight.hooks.hook_bases"),
+    AcceptedType("mmengine.evaluator.evaluator", "Evaluator", "mmlight.evaluator.evaluator_bases"),
+    AcceptedType(
+        "mmengine.optim.scheduler.param_scheduler", "_ParamScheduler",
+        "mmlight.optim.scheduler.scheduler_bases",
+    ),
+)
+
+
+def _base(row: AcceptedType) -> type:
+    base: type = getattr(sys.modules[row.mmengine_module], row.mmengine_class)
+    return base
+
+
+def _accept(row: AcceptedType) -> None:
+    import_module(row.mmlight_bases_module).BASES.add(_base(row))
+
+
+def install() -> None:
+    """Accept each mmengine base once its module is imported (now, if it is)."""
+    for row in ACCEPTED_TYPES:
+        after_import(row.mmengine_module, partial(_accept, row))
+
+
+def uninstall() -> None:
+    """mmlight's own bases only, again."""
+    for row in ACCEPTED_TYPES:
+        if is_imported(row.mmengine_module) and is_imported(row.mmlight_bases_module):
+            sys.modules[row.mmlight_bases_module].BASES.remove(_base(row))
