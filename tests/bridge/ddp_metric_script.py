@@ -16,7 +16,11 @@ from mmengine.registry import METRICS
 
 from mmlight.dist import get_dist_info
 from mmlight.runner import Runner
-from tests.runner.ddp_script import DDPLineDataset, DDPLineModel  # noqa: F401  (registers them)
+
+# Imported by file location, not as ``tests.runner``: mmsegmentation's wheel installs a top-level
+# ``tests`` package, which shadows this repository's (a namespace package) in the interop env.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "runner"))
+import ddp_script  # noqa: F401  (registers DDPLineDataset and DDPLineModel)
 
 
 @METRICS.register_module()
