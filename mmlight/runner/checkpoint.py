@@ -27,7 +27,8 @@ import pickle
 import re
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -109,12 +110,20 @@ class _IncompatibleKeys(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------- loading
-def _read(filename: str, map_location: Any, unsafe_load: bool, decode: bool = False) -> Any:
+@contextmanager
+def _open_binary(filename: str) -> Iterator[IO[bytes]]:
+    """``filename`` (a local path or an fsspec URL) opened for reading bytes."""
     if is_local(filename):
         with open(filename, "rb") as stream:
-            return _budgeted_load(stream, filename, map_location, unsafe_load, decode)
+            yield stream
+        return
     fs, path = url_to_fs(filename)
     with fs.open(path, "rb") as stream:
+        yield stream
+
+
+def _read(filename: str, map_location: Any, unsafe_load: bool, decode: bool = False) -> Any:
+    with _open_binary(filename) as stream:
         return _budgeted_load(stream, filename, map_location, unsafe_load, decode)
 
 
@@ -346,24 +355,15 @@ def _scan_globals(filename: str) -> list[str]:
     from mmlight.runner.pickle_scan import globals_in_checkpoint, refused_globals
 
     try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            if is_local(filename):
-                found = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
-            else:
-                fs, path = url_to_fs(filename)
-                with fs.open(path, "rb") as stream:
-                    found = torch.serialization.get_unsafe_globals_in_checkpoint(stream)
+        with torch.serialization.safe_globals(checkpoint_safe_globals()), \
+                _open_binary(filename) as stream:
+            found = torch.serialization.get_unsafe_globals_in_checkpoint(stream)
         return sorted(found)
     except Exception:  # legacy format, or opcodes torch's scan does not know
         pass
     try:
-        if is_local(filename):
-            with open(filename, "rb") as stream:
-                names = globals_in_checkpoint(stream)
-        else:
-            fs, path = url_to_fs(filename)
-            with fs.open(path, "rb") as stream:
-                names = globals_in_checkpoint(stream)
+        with _open_binary(filename) as stream:
+            names = globals_in_checkpoint(stream)
     except (OSError, ValueError):
         return []
     return sorted(set(refused_globals(names, checkpoint_safe_globals())))
@@ -442,14 +442,20 @@ def _load_checkpoint_to_model(
 ) -> Mapping[str, Any]:
     state_dict = checkpoint.get("state_dict", checkpoint)
     metadata = getattr(state_dict, "_metadata", OrderedDict())
-    for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
-        state_dict = OrderedDict(
-            (re.sub(pattern, replacement, key), value) for key, value in state_dict.items()
-        )
-    revised: Any = state_dict if isinstance(state_dict, OrderedDict) else OrderedDict(state_dict)
+    revised: Any = OrderedDict(
+        (_revised_key(key, revise_keys), value) for key, value in state_dict.items()
+    )
     revised._metadata = metadata
     load_state_dict(model, revised, strict, logger, source=source)
     return checkpoint
+
+
+def _revised_key(key: str, revise_keys: list[tuple[str, str]] | None) -> str:
+    """``key`` after every ``(pattern, replacement)`` of ``revise_keys`` (mmengine's default:
+    strip a leading ``module.``), applied in order."""
+    for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
+        key = re.sub(pattern, replacement, key)
+    return key
 
 
 def shape_mismatches(
@@ -462,8 +468,7 @@ def shape_mismatches(
     own = get_state_dict(model)
     found = []
     for key, value in state_dict.items():
-        for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
-            key = re.sub(pattern, replacement, key)
+        key = _revised_key(key, revise_keys)
         mine = own.get(key)
         if isinstance(value, torch.Tensor) and isinstance(mine, torch.Tensor) \
                 and value.shape != mine.shape:
