@@ -16,9 +16,10 @@ HELPERS = {
     "print-config": "print the fully resolved MMEngine config (after _base_ and --cfg-options)",
     "registry": "list what is registered in each registry (and in which scope)",
     "check": "check a config without running it; reports every problem at once",
+    "plot": "draw the logged loss, lr and metrics of one or more runs into an image",
 }
 
-USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check}} ...
+USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check,plot}} ...
 
 Run MMEngine-style configs on PyTorch Lightning.
 
@@ -68,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mmlight.cli.check import main as check_main
 
         return check_main(rest)
+    if command == "plot":
+        from mmlight.cli.plot import main as plot_main
+
+        return plot_main(rest)
     from mmlight.config.errors import did_you_mean
 
     choices = [*STAGES, *HELPERS]
