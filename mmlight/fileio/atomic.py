@@ -20,7 +20,9 @@ import uuid
 from collections.abc import Callable
 from typing import IO
 
-from mmlight.fileio.io import PathLike, _parent, is_local, makedirs, url_to_fs
+from mmlight.fileio.io import makedirs
+from mmlight.fileio.uri import PathLike, is_local, url_to_fs
+from mmlight.fileio.uri import parent as _parent
 
 __all__ = ["NoSpaceLeftError", "atomic_write", "is_temp_name", "remove_stale_temp_files"]
 

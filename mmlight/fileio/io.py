@@ -1,136 +1,215 @@
-"""Path helpers with ``mmengine.fileio``'s names, for local paths and any fsspec URL.
+"""``mmengine.fileio``'s file functions: each picks a storage backend and calls it.
 
-A path without ``://`` is local and handled with ``os`` (no fsspec import, mmengine's local
-backend semantics). Anything else (``memory://``, ``s3://``, ``gs://``, ``file://`` ...) goes
-to the fsspec filesystem its protocol names; ``backend_args`` become that filesystem's
-storage options (a ``backend`` key, mmengine's backend selector, is ignored: the URL decides).
+The backend comes from :func:`get_file_backend`: ``backend_args['backend']`` names one;
+otherwise the path's prefix decides (plain paths: :class:`LocalBackend`, through ``os``;
+``http(s)://``: :class:`HTTPBackend`; ``petrel://``, and ``s3://`` where petrel_client is
+installed: :class:`PetrelBackend`; any other URL: fsspec's filesystem for its scheme). The
+rest of ``backend_args`` builds the backend (for fsspec: the storage options).
 
-The public names are listed once, in ``mmlight/fileio/__init__.py``.
+:func:`makedirs` and the ``encoding`` of :func:`put_text` are mmlight additions. The public
+names are listed once, in ``mmlight/fileio/__init__.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import os.path as osp
-import shutil
-import tempfile
+import json
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import contextmanager
 from typing import Any
 
-PathLike = str | Path
+from mmlight.fileio.backends import BaseStorageBackend, backends
+from mmlight.fileio.backends.registry import backend_for_prefix
+from mmlight.fileio.uri import PathLike, is_local, parse_uri_prefix, url_to_fs
+
+__all__ = [
+    "PathLike",
+    "copy_if_symlink_fails",
+    "copyfile",
+    "copyfile_from_local",
+    "copyfile_to_local",
+    "copytree",
+    "copytree_from_local",
+    "copytree_to_local",
+    "exists",
+    "generate_presigned_url",
+    "get",
+    "get_file_backend",
+    "get_local_path",
+    "get_text",
+    "is_local",
+    "isdir",
+    "isfile",
+    "join_path",
+    "list_dir_or_file",
+    "makedirs",
+    "put",
+    "put_text",
+    "remove",
+    "rmtree",
+    "url_to_fs",
+]
+
+#: backends built with ``enable_singleton=True``, keyed by prefix and arguments.
+backend_instances: dict[str, BaseStorageBackend] = {}
 
 
-def is_local(path: PathLike) -> bool:
-    """True for plain paths; URLs (``scheme://``) go through fsspec."""
-    return "://" not in str(path)
+def _parse_uri_prefix(uri: PathLike) -> str:
+    """mmengine's private name for :func:`mmlight.fileio.uri.parse_uri_prefix`."""
+    return parse_uri_prefix(uri)
 
 
-def url_to_fs(path: PathLike, backend_args: dict | None = None) -> tuple[Any, str]:
-    """The fsspec filesystem for ``path`` and the path as that filesystem spells it."""
-    import fsspec
-
-    options = {k: v for k, v in (backend_args or {}).items() if k != "backend"}
-    return fsspec.core.url_to_fs(str(path), **options)
-
-
-def exists(filepath: PathLike, backend_args: dict | None = None) -> bool:
-    if is_local(filepath):
-        return osp.exists(filepath)
-    fs, path = url_to_fs(filepath, backend_args)
-    return bool(fs.exists(path))
+def _get_file_backend(prefix: str, backend_args: dict) -> BaseStorageBackend:
+    if "backend" in backend_args:
+        options = dict(backend_args)
+        name = options.pop("backend")
+        return backends[name](**options)
+    return backend_for_prefix(prefix)(**backend_args)
 
 
-def isfile(filepath: PathLike, backend_args: dict | None = None) -> bool:
-    if is_local(filepath):
-        return osp.isfile(filepath)
-    fs, path = url_to_fs(filepath, backend_args)
-    return bool(fs.isfile(path))
+def get_file_backend(
+    uri: PathLike | None = None,
+    *,
+    backend_args: dict | None = None,
+    enable_singleton: bool = False,
+) -> Any:
+    """The backend for ``uri`` (or the one ``backend_args['backend']`` names, which wins).
+
+    With ``enable_singleton`` the backend is cached per prefix and arguments and reused.
+    ``backend_args`` is never modified.
+    """
+    if backend_args is None:
+        backend_args = {}
+    if uri is None and "backend" not in backend_args:
+        raise ValueError('uri should not be None when "backend" does not exist in backend_args')
+    prefix = parse_uri_prefix(uri) if uri is not None else ""
+    if not enable_singleton:
+        return _get_file_backend(prefix, backend_args)
+    try:
+        key = f"{prefix}:{json.dumps(backend_args)}"
+    except TypeError:  # arguments JSON cannot spell (mmlight: build, do not cache)
+        return _get_file_backend(prefix, backend_args)
+    if key not in backend_instances:
+        backend_instances[key] = _get_file_backend(prefix, backend_args)
+    return backend_instances[key]
 
 
-def isdir(filepath: PathLike, backend_args: dict | None = None) -> bool:
-    if is_local(filepath):
-        return osp.isdir(filepath)
-    fs, path = url_to_fs(filepath, backend_args)
-    return bool(fs.isdir(path))
-
-
-def join_path(filepath: PathLike, *filepaths: PathLike, backend_args: dict | None = None) -> str:
-    """``os.path.join`` locally; '/'-joining for URLs (an absolute URL part restarts)."""
-    if is_local(filepath):
-        return osp.join(filepath, *filepaths)
-    joined = str(filepath)
-    for part in map(str, filepaths):
-        if not is_local(part):
-            joined = part
-        elif part:
-            joined = joined.rstrip("/") + "/" + part.lstrip("/")
-    return joined
-
-
-def makedirs(dir_path: PathLike, backend_args: dict | None = None) -> None:
-    """Create ``dir_path`` and its parents; a no-op where it exists (or for object stores)."""
-    if is_local(dir_path):
-        os.makedirs(dir_path, exist_ok=True)
-        return
-    fs, path = url_to_fs(dir_path, backend_args)
-    fs.makedirs(path, exist_ok=True)
+def _backend(filepath: PathLike, backend_args: dict | None) -> Any:
+    return get_file_backend(filepath, backend_args=backend_args, enable_singleton=True)
 
 
 def get(filepath: PathLike, backend_args: dict | None = None) -> bytes:
     """The file's bytes."""
-    if is_local(filepath):
-        with open(filepath, "rb") as stream:
-            return stream.read()
-    fs, path = url_to_fs(filepath, backend_args)
-    return bytes(fs.cat_file(path))
+    return _backend(filepath, backend_args).get(filepath)
 
 
 def get_text(
     filepath: PathLike, encoding: str = "utf-8", backend_args: dict | None = None
 ) -> str:
-    return get(filepath, backend_args).decode(encoding)
+    """The file's text, decoded with ``encoding``."""
+    return _backend(filepath, backend_args).get_text(filepath, encoding)
 
 
 def put(obj: bytes, filepath: PathLike, backend_args: dict | None = None) -> None:
-    """Write bytes, creating the parent directory as mmengine's backends do (not atomic:
-    see :func:`mmlight.fileio.atomic_write`)."""
-    parent = _parent(filepath)
-    if parent:
-        makedirs(parent, backend_args)
-    if is_local(filepath):
-        with open(filepath, "wb") as stream:
-            stream.write(obj)
-        return
-    fs, path = url_to_fs(filepath, backend_args)
-    fs.pipe_file(path, obj)
+    """Write bytes, creating the parent folder (not atomic: see
+    :func:`mmlight.fileio.atomic_write`)."""
+    _backend(filepath, backend_args).put(obj, filepath)
 
 
 def put_text(
-    obj: str, filepath: PathLike, encoding: str = "utf-8", backend_args: dict | None = None
+    obj: str, filepath: PathLike, backend_args: dict | None = None, *, encoding: str = "utf-8"
 ) -> None:
-    put(obj.encode(encoding), filepath, backend_args)
+    """Write text, creating the parent folder (``encoding`` is an mmlight addition)."""
+    backend = _backend(filepath, backend_args)
+    if encoding == "utf-8":
+        backend.put_text(obj, filepath)  # mmengine's call, for backends without `encoding`
+    else:
+        backend.put_text(obj, filepath, encoding)
+
+
+def exists(filepath: PathLike, backend_args: dict | None = None) -> bool:
+    return bool(_backend(filepath, backend_args).exists(filepath))
+
+
+def isdir(filepath: PathLike, backend_args: dict | None = None) -> bool:
+    return bool(_backend(filepath, backend_args).isdir(filepath))
+
+
+def isfile(filepath: PathLike, backend_args: dict | None = None) -> bool:
+    return bool(_backend(filepath, backend_args).isfile(filepath))
+
+
+def join_path(
+    filepath: PathLike, *filepaths: PathLike, backend_args: dict | None = None
+) -> str:
+    """``os.path.join`` locally; '/'-joining for URLs."""
+    return str(_backend(filepath, backend_args).join_path(filepath, *filepaths))
+
+
+def makedirs(dir_path: PathLike, backend_args: dict | None = None) -> None:
+    """Create ``dir_path`` and its parents; a no-op where it exists or where the storage has
+    no folders (mmlight addition: mmengine spells it ``mkdir_or_exist``, local only)."""
+    backend = _backend(dir_path, backend_args)
+    if hasattr(backend, "makedirs"):
+        backend.makedirs(dir_path)
+
+
+@contextmanager
+def get_local_path(filepath: PathLike, backend_args: dict | None = None) -> Iterator[Any]:
+    """A local path holding ``filepath``'s data: itself if local (never removed), else a
+    temporary copy removed when the block ends."""
+    with _backend(filepath, backend_args).get_local_path(str(filepath)) as local_path:
+        yield local_path
+
+
+def copyfile(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Copy a file within one storage; into ``dst`` if it is a folder. Returns the file
+    written; SameFileError if ``src`` is ``dst``."""
+    return _backend(src, backend_args).copyfile(src, dst)
+
+
+def copytree(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Copy a folder within one storage; FileExistsError if ``dst`` exists."""
+    return _backend(src, backend_args).copytree(src, dst)
+
+
+def copyfile_from_local(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Upload the local file ``src`` to ``dst`` (the backend is ``dst``'s)."""
+    return _backend(dst, backend_args).copyfile_from_local(src, dst)
+
+
+def copytree_from_local(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Upload the local folder ``src`` to ``dst``, which must not exist."""
+    return _backend(dst, backend_args).copytree_from_local(src, dst)
+
+
+def copyfile_to_local(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Download ``src`` to the local ``dst``.
+
+    The backend is chosen from ``dst``, as mmengine does; so for a URL ``src`` pass
+    ``backend_args={'backend': ...}`` naming ``src``'s backend.
+    """
+    return _backend(dst, backend_args).copyfile_to_local(src, dst)
+
+
+def copytree_to_local(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> Any:
+    """Download the folder ``src`` to the local ``dst`` (backend chosen from ``dst``, as
+    :func:`copyfile_to_local`)."""
+    return _backend(dst, backend_args).copytree_to_local(src, dst)
 
 
 def remove(filepath: PathLike, backend_args: dict | None = None) -> None:
-    """Remove a file (FileNotFoundError if there is none)."""
-    if is_local(filepath):
-        os.remove(filepath)
-        return
-    fs, path = url_to_fs(filepath, backend_args)
-    if not fs.isfile(path):
-        raise FileNotFoundError(f"cannot remove {filepath}: no such file")
-    fs.rm_file(path)
+    """Remove a file: FileNotFoundError if absent, IsADirectoryError for a folder."""
+    _backend(filepath, backend_args).remove(filepath)
 
 
 def rmtree(dir_path: PathLike, backend_args: dict | None = None) -> None:
-    """Remove a directory and everything in it."""
-    if is_local(dir_path):
-        shutil.rmtree(dir_path)
-        return
-    fs, path = url_to_fs(dir_path, backend_args)
-    fs.rm(path, recursive=True)
+    """Remove a folder and everything in it."""
+    _backend(dir_path, backend_args).rmtree(dir_path)
+
+
+def copy_if_symlink_fails(src: PathLike, dst: PathLike, backend_args: dict | None = None) -> bool:
+    """Link ``dst`` to ``src`` (True) or, where that fails or cannot be, copy (False)."""
+    return bool(_backend(src, backend_args).copy_if_symlink_fails(src, dst))
 
 
 def list_dir_or_file(
@@ -141,77 +220,17 @@ def list_dir_or_file(
     recursive: bool = False,
     backend_args: dict | None = None,
 ) -> Iterator[str]:
-    """Paths relative to ``dir_path``; names starting with '.' are skipped, as mmengine does."""
-    if list_dir and suffix is not None:
-        raise TypeError("list_dir_or_file(): `suffix` must be None when `list_dir` is True")
-    if suffix is not None and not isinstance(suffix, (str, tuple)):
-        raise TypeError(
-            f"list_dir_or_file(): `suffix` must be a str or a tuple of str, got "
-            f"{type(suffix).__name__}"
-        )
-    if is_local(dir_path):
-        yield from _walk_local(str(dir_path), str(dir_path), list_dir, list_file, suffix,
-                               recursive)
-        return
-    fs, root = url_to_fs(dir_path, backend_args)
-    root = root.rstrip("/")
-    yield from _walk_fs(fs, root, root, list_dir, list_file, suffix, recursive)
+    """Paths relative to ``dir_path``; files whose name starts with '.' are skipped."""
+    backend = _backend(dir_path, backend_args)
+    yield from backend.list_dir_or_file(dir_path, list_dir, list_file, suffix, recursive)
 
 
-def _walk_local(
-    root: str, current: str, list_dir: bool, list_file: bool,
-    suffix: str | tuple[str, ...] | None, recursive: bool,
-) -> Iterator[str]:
-    for entry in os.scandir(current):
-        relative = osp.relpath(entry.path, root)
-        if entry.is_file() and not entry.name.startswith("."):
-            if list_file and (suffix is None or relative.endswith(suffix)):
-                yield relative
-        elif entry.is_dir():
-            if list_dir:
-                yield relative
-            if recursive:
-                yield from _walk_local(root, entry.path, list_dir, list_file, suffix, recursive)
-
-
-def _walk_fs(
-    fs: Any, root: str, current: str, list_dir: bool, list_file: bool,
-    suffix: str | tuple[str, ...] | None, recursive: bool,
-) -> Iterator[str]:
-    for info in fs.ls(current, detail=True):
-        name = str(info["name"]).rstrip("/")
-        relative = name[len(root):].lstrip("/")
-        if info["type"] == "directory":
-            if list_dir:
-                yield relative
-            if recursive:
-                yield from _walk_fs(fs, root, name, list_dir, list_file, suffix, recursive)
-        elif (
-            not osp.basename(name).startswith(".")
-            and list_file
-            and (suffix is None or relative.endswith(suffix))
-        ):
-            yield relative
-
-
-@contextlib.contextmanager
-def get_local_path(filepath: PathLike, backend_args: dict | None = None) -> Iterator[str]:
-    """A local path to read ``filepath`` from: itself if local, else a temporary copy."""
-    if is_local(filepath):
-        yield str(filepath)
-        return
-    suffix = osp.splitext(str(filepath))[1]
-    with tempfile.TemporaryDirectory() as tmp_dir:
-        local = osp.join(tmp_dir, f"copy{suffix}")
-        with open(local, "wb") as stream:
-            stream.write(get(filepath, backend_args))
-        yield local
-
-
-def _parent(filepath: PathLike) -> str:
-    text = str(filepath)
-    if is_local(text):
-        return osp.dirname(text)
-    scheme, _, rest = text.partition("://")
-    head = rest.rstrip("/").rpartition("/")[0]
-    return f"{scheme}://{head}" if head else ""
+def generate_presigned_url(
+    url: str,
+    client_method: str = "get_object",
+    expires_in: int = 3600,
+    backend_args: dict | None = None,
+) -> str:
+    """A time-limited URL for ``url`` (petrel, and fsspec filesystems that sign: s3, gcs)."""
+    backend = _backend(url, backend_args)
+    return str(backend.generate_presigned_url(url, client_method, expires_in))

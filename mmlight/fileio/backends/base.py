@@ -1,0 +1,38 @@
+"""The interface of a storage backend: what ``mmlight.fileio``'s functions call on one."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABCMeta, abstractmethod
+from typing import Any
+
+__all__ = ["BaseStorageBackend"]
+
+
+class BaseStorageBackend(metaclass=ABCMeta):
+    """A place files live. Every backend reads bytes (:meth:`get`) and text (:meth:`get_text`);
+    the rest of ``mmlight.fileio``'s functions (``put``, ``exists``, ``copyfile`` ...) are
+    methods a backend has where its storage supports them."""
+
+    #: whether :meth:`copy_if_symlink_fails` can link; kept for mmengine's deprecated property.
+    _allow_symlink = False
+
+    @property
+    def allow_symlink(self) -> bool:
+        from mmlight.logging import print_log
+
+        print_log("allow_symlink will be deprecated in future", logger="current",
+                  level=logging.WARNING)
+        return self._allow_symlink
+
+    @property
+    def name(self) -> str:
+        return self.__class__.__name__
+
+    @abstractmethod
+    def get(self, filepath: Any) -> Any:
+        """The bytes stored at ``filepath``."""
+
+    @abstractmethod
+    def get_text(self, filepath: Any) -> Any:
+        """The text stored at ``filepath``."""
