@@ -89,8 +89,10 @@ def test_prefer_mmlight_for_mmengine_paths() -> None:
 
 def test_prefer_mmlight_falls_back_to_mmengine() -> None:
     pytest.importorskip("mmengine")
-    mod = import_module_prefer_mmlight("mmengine.utils.version_utils")
-    assert mod.__name__ == "mmengine.utils.version_utils"
+    pytest.importorskip("torch")
+    # mmengine's test helper module, which mmlight deliberately has no copy of.
+    mod = import_module_prefer_mmlight("mmengine.utils.dl_utils.visualize")
+    assert mod.__name__ == "mmengine.utils.dl_utils.visualize"
 
 
 def test_prefer_mmlight_missing_everywhere() -> None:
@@ -140,14 +142,19 @@ def test_get_object_mmengine_path_resolves_to_mmlight() -> None:
 def test_get_object_mmengine_path_falls_back_to_mmengine(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mmengine = pytest.importorskip("mmengine")
+    pytest.importorskip("mmengine")
+    pytest.importorskip("torch")
+    from mmengine.utils.dl_utils import visualize
+
     from mmlight.utils import imports
 
     monkeypatch.setattr(imports, "_warned_mmengine", set())
-    # mmlight.utils has no is_list_of: the real mmengine function is returned, with a warning.
+    # mmlight has no dl_utils.visualize (a test helper of mmengine's): the real mmengine
+    # function is returned, with a warning.
+    path = "mmengine.utils.dl_utils.visualize.update_params_step"
     with caplog.at_level("WARNING", logger="mmlight.utils"):
-        assert get_object_from_string("mmengine.utils.is_list_of") is mmengine.utils.is_list_of
-    assert "'mmengine.utils.is_list_of' has no mmlight counterpart" in caplog.text
+        assert get_object_from_string(path) is visualize.update_params_step
+    assert f"'{path}' has no mmlight counterpart" in caplog.text
 
 
 def test_is_missing_module_error() -> None:
