@@ -8,7 +8,9 @@ import pytest
 HEAVY = ("torch", "lightning", "mmengine", "matplotlib", "tensorboard", "wandb")
 
 
-@pytest.mark.parametrize("module", ["mmlight", "mmlight.config", "mmlight.registry"])
+@pytest.mark.parametrize(
+    "module", ["mmlight", "mmlight.config", "mmlight.registry", "mmlight.utils", "mmlight.device"]
+)
 def test_import_loads_no_heavy_package(module: str) -> None:
     code = (
         f"import sys, {module}\n"
