@@ -59,7 +59,8 @@ class PixelData(BaseDataElement):
             if isinstance(index, int):
                 if shape is None:
                     raise TypeError(
-                        "PixelData has no data fields, so an int index has no height or width"
+                        "PixelData has no data fields, so an int index has no height or width "
+                        "to count from ('NoneType' object is not subscriptable)"
                     )
                 crop.insert(0, slice(index, None, shape[axis]))
             elif isinstance(index, slice):
