@@ -21,7 +21,13 @@ import os
 import sys
 from typing import Any, TextIO
 
-__all__ = ["ENV_VAR", "TqdmAwareStream", "progress_enabled", "progress_trainer_kwargs"]
+__all__ = [
+    "ENV_VAR",
+    "TqdmAwareStream",
+    "progress_bar_for",
+    "progress_enabled",
+    "progress_trainer_kwargs",
+]
 
 ENV_VAR = "MMLIGHT_PROGRESS"
 _ON = {"1", "true", "on", "yes"}
@@ -114,3 +120,15 @@ def progress_trainer_kwargs(runner: Any) -> dict[str, Any]:
     if user.get("enable_progress_bar", enabled) and getattr(runner, "rank", 0) == 0:
         _route_console_through_tqdm(getattr(runner, "logger", None))
     return dict(enable_progress_bar=enabled)
+
+
+def progress_bar_for(runner: Any, enable_progress_bar: bool, callbacks: list[Any]) -> list[Any]:
+    """The run's :class:`~mmlight.lightning.progress_bar.MMEngineProgressBar` for the Trainer's
+    callbacks; none when the bar is off or the user's callbacks bring a progress bar of theirs."""
+    from lightning.pytorch.callbacks import ProgressBar
+
+    if not enable_progress_bar or any(isinstance(c, ProgressBar) for c in callbacks):
+        return []
+    from mmlight.lightning.progress_bar import MMEngineProgressBar
+
+    return [MMEngineProgressBar(runner)]

@@ -68,7 +68,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     from mmlight.lightning.hook_dispatcher import HookDispatcher
     from mmlight.lightning.per_trainer import fresh_for_trainer
     from mmlight.lightning.precision import precision_trainer_kwargs
-    from mmlight.lightning.progress import progress_trainer_kwargs
+    from mmlight.lightning.progress import progress_bar_for, progress_trainer_kwargs
     from mmlight.runner.loops import IterBasedTrainLoop
 
     _quiet_lightning_info()
@@ -110,6 +110,7 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     if plugins:
         kwargs["plugins"] = plugins
     kwargs.update(user)
+    callbacks += progress_bar_for(runner, kwargs.get("enable_progress_bar", True), callbacks)
     trainer = pl.Trainer(callbacks=callbacks, **kwargs)
     runner._trainer = trainer
     return trainer

@@ -109,12 +109,14 @@ _SCRIPT = textwrap.dedent(
             return dict(loss=F.mse_loss(out, torch.tensor(data_samples)))
 
     data = [dict(inputs=torch.tensor([float(i), 1.0]), data_samples=float(i)) for i in range(16)]
-    for bar in ("default", "tqdm"):  # default: rich's bar when rich is installed
+    for bar in ("default", "tqdm", "iter"):  # default: mmlight's bar; iter: iteration-based
+        train_cfg = (dict(by_epoch=False, max_iters=12) if bar == "iter"
+                     else dict(by_epoch=True, max_epochs=2))
         cfg = Config(dict(
             model=dict(type="ProgressToy"), work_dir=sys.argv[1] + bar, experiment_name=bar,
             train_dataloader=dict(dataset=data, batch_size=2,
                                   sampler=dict(type="DefaultSampler", shuffle=False)),
-            train_cfg=dict(by_epoch=True, max_epochs=2),
+            train_cfg=train_cfg,
             optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.001)),
             default_hooks=dict(checkpoint=None, logger=dict(type="LoggerHook", interval=2)),
             trainer=dict(accelerator="cpu"),
@@ -167,11 +169,26 @@ _LOG_LINE = re.compile(
 )
 
 
+def _visible(text: str) -> str:
+    """What a terminal shows of ``text`` once each carriage return has rewritten its line."""
+    lines = [line.split("\r")[-1] for line in text.splitlines()]
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", "\n".join(lines))
+
+
 def test_bar_and_log_lines_share_a_terminal(tmp_path: Path) -> None:
-    """Both Lightning bars (rich's when installed, and tqdm's) leave the log lines whole."""
-    runs = _run_in_terminal(tmp_path, None).split("==END OF RUN==")[:2]
-    assert "BAR TQDMProgressBar" in runs[1]
-    for output in runs:
+    """mmlight's bar and a user's tqdm bar leave the log lines whole; mmlight's bar counts as
+    the log counts and shows the loss and learning rate."""
+    runs = _run_in_terminal(tmp_path, None).split("==END OF RUN==")[:3]
+    assert "BAR MMEngineProgressBar" in runs[0] and "BAR TQDMProgressBar" in runs[1]
+    drawn = [part for part in runs[0].replace("\n", "\r").split("\r") if "it/s" in part]
+    for epoch in (1, 2):
+        assert any(f"Epoch {epoch}/2: 100%" in part for part in drawn), drawn[-3:]
+    assert not any("Epoch 0" in part for part in drawn)
+    assert re.search(r"8/8 \[.*loss=\d[\d.e+-]*, lr=0\.001\]", drawn[-1]), drawn[-1]
+    assert "v_num" not in runs[0]
+    iteration_based = [p for p in runs[2].replace("\n", "\r").split("\r") if "it/s" in p]
+    assert any(re.match(r"\s*Iter: 100%.*12/12", part) for part in iteration_based)
+    for output in runs[:2]:
         assert "it/s" in output  # the bar was drawn
         log_lines = [line for line in output.splitlines() if "Epoch(train)" in line]
         assert len(log_lines) == 8  # 8 iterations per epoch, interval 2, 2 epochs
