@@ -7,7 +7,7 @@ import os
 import os.path as osp
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from shutil import SameFileError
 from typing import Any
@@ -59,17 +59,17 @@ def test_register_backend_forms_and_errors() -> None:
     assert prefix_to_backends["echo"] is prefix_to_backends["echo2"] is _Echo
     assert fileio.get("echo://x/y") == "echo://x/y"
     with pytest.raises(TypeError, match="the backend name should be a string"):
-        fileio.register_backend(1, _Echo)  # type: ignore[arg-type]
+        fileio.register_backend(1, _Echo)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="backend should be a class"):
-        fileio.register_backend("x", lambda: None)  # type: ignore[arg-type]
+        fileio.register_backend("x", lambda: None)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="not a subclass of BaseStorageBackend"):
-        fileio.register_backend("x", dict)  # type: ignore[arg-type]
+        fileio.register_backend("x", dict)  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="echo_a is already registered as a storage backend"):
         fileio.register_backend("echo_a", _Echo)
-    with pytest.raises(ValueError, match='echo is already registered.*"force=True"'):
+    with pytest.raises(ValueError, match=r'echo is already registered.*"force=True"'):
         fileio.register_backend("echo_c", _Echo, prefixes="echo")
     with pytest.raises(AssertionError):
-        fileio.register_backend("echo_d", _Echo, prefixes=1)  # type: ignore[arg-type]
+        fileio.register_backend("echo_d", _Echo, prefixes=1)  # type: ignore[call-overload]
     fileio.register_backend("echo_a", _Echo, force=True, prefixes="echo")
     assert backends["echo_a"] is _Echo
 
@@ -149,7 +149,7 @@ def test_install_hints(monkeypatch: pytest.MonkeyPatch) -> None:
         LmdbBackend("/db")
     with pytest.raises(ImportError, match="Please install memcached to enable MemcachedBackend"):
         MemcachedBackend("servers.cfg", "client.cfg")
-    with pytest.raises(ImportError, match="Please install petrel_client.*pip install s3fs"):
+    with pytest.raises(ImportError, match=r"Please install petrel_client.*pip install s3fs"):
         PetrelBackend()
     with pytest.raises(ImportError, match="pip install lmdb"):
         fileio.get(b"key".decode(), backend_args={"backend": "lmdb", "db_path": "/db"})
@@ -205,8 +205,8 @@ def _tree(root: str) -> None:
         fileio.put_text(text, fileio.join_path(root, *name.split("/")))
 
 
-def _rel(path: str) -> set[str]:
-    return {p.replace(os.sep, "/") for p in path}
+def _rel(paths: Iterable[str]) -> set[str]:
+    return {p.replace(os.sep, "/") for p in paths}
 
 
 def test_list_dir_or_file(root: str) -> None:
@@ -366,7 +366,7 @@ def test_petrel_backend_operations(fake_petrel: Any, tmp_path: Path) -> None:
         backend.remove("s3://bucket/d/e")
     backend.rmtree("s3://bucket/d")
     assert not backend.exists("s3://bucket/d")
-    with pytest.raises(FileNotFoundError, match="filepath s3://bucket/d/x.txt does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"filepath s3://bucket/d/x\.txt does not exist"):
         backend.remove("s3://bucket/d/x.txt")
     assert fileio.generate_presigned_url("s3://bucket/v.mp4", expires_in=5) == \
         "s3://bucket/v.mp4?method=get_object&expires=5"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -120,7 +121,7 @@ class _TxtHandler(fileio.BaseFileHandler):
 
 
 @pytest.fixture
-def restore_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+def restore_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for ext in ("txt1", "txt2", "txt3", "txt4"):
         monkeypatch.delitem(file_handlers, ext, raising=False)
     snapshot = dict(file_handlers)

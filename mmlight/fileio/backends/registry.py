@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from mmlight.fileio.backends.base import BaseStorageBackend
 from mmlight.fileio.backends.fsspec_backend import FsspecBackend
@@ -59,6 +59,24 @@ def _register_backend(
                 f'{prefix} is already registered as a storage backend, add "force=True" if '
                 "you want to override it")
         prefix_to_backends[prefix] = backend
+
+
+@overload
+def register_backend(
+    name: str,
+    backend: None = None,
+    force: bool = False,
+    prefixes: str | list[str] | tuple[str, ...] | None = None,
+) -> Callable[[BackendT], BackendT]: ...
+
+
+@overload
+def register_backend(
+    name: str,
+    backend: type[BaseStorageBackend],
+    force: bool = False,
+    prefixes: str | list[str] | tuple[str, ...] | None = None,
+) -> None: ...
 
 
 def register_backend(
