@@ -63,7 +63,7 @@ def test_register_backend_forms_and_errors() -> None:
     with pytest.raises(TypeError, match="backend should be a class"):
         fileio.register_backend("x", lambda: None)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="not a subclass of BaseStorageBackend"):
-        fileio.register_backend("x", dict)  # type: ignore[call-overload]
+        fileio.register_backend("x", dict)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="echo_a is already registered as a storage backend"):
         fileio.register_backend("echo_a", _Echo)
     with pytest.raises(ValueError, match=r'echo is already registered.*"force=True"'):
