@@ -26,6 +26,7 @@ __all__ = [
     "MMENGINE_REGISTRY",
     "activate",
     "as_mmlight_config",
+    "config_for",
     "deactivate",
     "is_active",
     "run_global",
@@ -92,6 +93,16 @@ def as_mmlight_config(cfg: Any) -> Any:
     from mmlight.bridge import config
 
     return config.as_mmlight_config(cfg)
+
+
+def config_for(consumer: Any, cfg: Any) -> Any:
+    """``cfg`` as the ``Config`` class ``consumer`` takes: mmengine's ``Config`` for mmengine's
+    visualizers and vis backends (their ``add_config`` asserts it), else ``cfg`` as is."""
+    if not is_imported("mmengine.visualization"):
+        return cfg  # no mmengine visualizer or backend can exist
+    from mmlight.bridge import config
+
+    return config.config_for(consumer, cfg)
 
 
 def run_global(kind: str) -> Any:

@@ -9,7 +9,8 @@ from mmengine.config import Config as EngineConfig
 from mmengine.config import ConfigDict as EngineConfigDict
 from torch import nn
 
-from mmlight.bridge import as_mmlight_config
+from mmlight.bridge import as_mmlight_config, config_for
+from mmlight.bridge.config import as_mmengine_config
 from mmlight.config import Config
 from mmlight.runner import Runner
 
@@ -61,3 +62,51 @@ def test_runner_takes_an_mmengine_config_as_cfg(tmp_path: Path) -> None:
 
     assert type(runner.cfg) is Config
     assert runner.cfg.filename == engine_cfg.filename
+
+
+def test_an_mmlight_config_becomes_mmengines_keeping_values_filename_and_text(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "exp_cfg.py"
+    path.write_text("model = dict(type='Linear', nested=dict(a=1))\n")
+    cfg = Config.fromfile(str(path))
+
+    engine_cfg = as_mmengine_config(cfg)
+
+    assert type(engine_cfg) is EngineConfig
+    assert engine_cfg.filename == cfg.filename
+    assert engine_cfg.text == cfg.text
+    assert engine_cfg.to_dict() == cfg.to_dict()
+    assert as_mmengine_config(engine_cfg) is engine_cfg
+
+
+def test_config_for_gives_mmengines_visualizers_and_backends_mmengines_config(
+    tmp_path: Path,
+) -> None:
+    from mmengine.visualization import LocalVisBackend as EngineLocalVisBackend
+    from mmengine.visualization import Visualizer as EngineVisualizer
+
+    cfg = Config(dict(a=1))
+    engine_visualizer = EngineVisualizer.get_instance("config_for_test")
+
+    assert type(config_for(engine_visualizer, cfg)) is EngineConfig
+    assert type(config_for(EngineLocalVisBackend(str(tmp_path)), cfg)) is EngineConfig
+    assert config_for(object(), cfg) is cfg
+
+
+def test_runner_records_its_config_through_an_mmengine_visualizer(tmp_path: Path) -> None:
+    """mmengine's ``Visualizer.add_config`` asserts mmengine's Config (SegLocalVisualizer's too)."""
+    from mmengine.visualization import Visualizer as EngineVisualizer
+
+    path = tmp_path / "exp_cfg.py"
+    path.write_text("model = dict(type='Linear', in_features=1, out_features=1)\nseed = 7\n")
+    visualizer = EngineVisualizer.get_instance(
+        "runner_config_test", vis_backends=[dict(type="LocalVisBackend")],
+        save_dir=str(tmp_path / "vis"),
+    )
+
+    Runner(model=nn.Linear(1, 1), work_dir=str(tmp_path / "work"),
+           cfg=Config.fromfile(str(path)), visualizer=visualizer)
+
+    dumped = EngineConfig.fromfile(str(tmp_path / "vis" / "vis_data" / "config.py"))
+    assert dumped.seed == 7 and dumped.model.type == "Linear"
