@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mmlight.bridge import as_mmlight_config, share_run_globals
+from mmlight.bridge import as_mmlight_config, config_for, share_run_globals
 from mmlight.registry import (
     EVALUATOR,
     LOG_PROCESSORS,
@@ -193,7 +193,8 @@ class Runner(HookRegistryMixin):
         self.visualizer = self.build_visualizer(visualizer)
         share_run_globals(visualizer=self.visualizer)
         if self.visualizer is not None and len(self.cfg):
-            self.visualizer.add_config(self.cfg)
+            # mmengine's visualizers (SegLocalVisualizer) take mmengine's Config only
+            self.visualizer.add_config(config_for(self.visualizer, self.cfg))
 
         self._load_from = load_from
         self._resume = resume
