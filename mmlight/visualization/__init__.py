@@ -2,7 +2,9 @@
 
 Importing this package registers ``Visualizer`` in ``VISUALIZERS`` and the backends in
 ``VISBACKENDS``: ``LocalVisBackend`` (mmengine's files), and ``CSVVisBackend``,
-``TensorboardVisBackend``, ``WandbVisBackend``, ``MLflowVisBackend`` built on Lightning's loggers.
+``TensorboardVisBackend``, ``WandbVisBackend``, ``MLflowVisBackend`` built on Lightning's loggers,
+and ``AimVisBackend``, ``ClearMLVisBackend``, ``DVCLiveVisBackend``, ``NeptuneVisBackend`` on the
+trackers' own packages. Drawing helpers are in :mod:`mmlight.visualization.utils`.
 """
 
 from mmlight.visualization.errors import (
@@ -18,17 +20,27 @@ from mmlight.visualization.lightning_backends import (
     TensorboardVisBackend,
     WandbVisBackend,
 )
+from mmlight.visualization.tracker_backends import (
+    AimVisBackend,
+    ClearMLVisBackend,
+    DVCLiveVisBackend,
+    NeptuneVisBackend,
+)
 from mmlight.visualization.vis_backend import BaseVisBackend, LocalVisBackend, force_init_env
 from mmlight.visualization.visualizer import Visualizer
 
 __all__ = [
+    "AimVisBackend",
     "BaseVisBackend",
     "CSVVisBackend",
+    "ClearMLVisBackend",
+    "DVCLiveVisBackend",
     "DuplicateVisBackendError",
     "LightningLoggerVisBackend",
     "LocalVisBackend",
     "MLflowVisBackend",
     "MissingVisBackendPackageError",
+    "NeptuneVisBackend",
     "TensorboardVisBackend",
     "VisualizationArgumentError",
     "VisualizationTypeError",
