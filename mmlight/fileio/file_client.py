@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from mmlight.fileio.backends import (
     BaseStorageBackend,
@@ -146,8 +146,10 @@ class FileClient:
             if prefix not in cls._prefix_to_backends:
                 cls._prefix_to_backends[prefix] = backend
             elif force:
-                # as mmengine: the cached clients of the old class go, the table entry stays
+                # mmengine forgets the old class's clients but keeps the old table entry;
+                # mmlight also points the prefix at the new class, as ``force`` promises
                 cls._forget_instances_of(cls._prefix_to_backends[prefix])
+                cls._prefix_to_backends[prefix] = backend
             else:
                 raise KeyError(
                     f'{prefix} is already registered as a storage backend, add "force=True" '
@@ -158,6 +160,20 @@ class FileClient:
         for key, instance in list(cls._instances.items()):
             if isinstance(instance.client, backend):
                 cls._instances.pop(key)
+
+    @overload
+    @classmethod
+    def register_backend(
+        cls, name: str, backend: None = None, force: bool = False,
+        prefixes: str | list[str] | tuple[str, ...] | None = None,
+    ) -> Callable[[type], type]: ...
+
+    @overload
+    @classmethod
+    def register_backend(
+        cls, name: str, backend: type[BaseStorageBackend], force: bool = False,
+        prefixes: str | list[str] | tuple[str, ...] | None = None,
+    ) -> None: ...
 
     @classmethod
     def register_backend(
