@@ -85,11 +85,16 @@ def safe_dump_metric(out_file_path: str) -> Any:
     from mmlight.evaluator import BaseMetric
 
     class _SafeDumpResults(BaseMetric):
+        _warn_without_prefix = False  # it returns no metrics to prefix
+
         def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
             self.results.extend(to_safe(list(data_samples), for_json=False))
 
         def compute_metrics(self, results: list) -> dict:
             write_outputs(results, out_file_path)
+            from mmlight.logging import print_log
+
+            print_log(f"{len(results)} predictions written to {out_file_path}", logger="current")
             return {}
 
     return _SafeDumpResults()

@@ -166,5 +166,8 @@ class DumpResults(BaseMetric):
             fs.makedirs(parent, exist_ok=True)
         with fs.open(path, "wb") as file:
             pickle.dump(results, file)
-        logger.info("Results has been saved to %s.", self.out_file_path)
+        from mmlight.logging import print_log
+
+        # The run's log, where mmengine says it too (a module logger may reach no handler).
+        print_log(f"Results has been saved to {self.out_file_path}.", logger="current")
         return {}

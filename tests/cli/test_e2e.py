@@ -31,7 +31,9 @@ def test_train_then_test_scripts(project: Path) -> None:
         "mmlight.cli.test", "toy.py", str(checkpoint), "--out", "preds.json", cwd=project,
         check_rc=0,
     )
-    assert "toy/accuracy" in result.stdout + result.stderr
+    log = result.stdout + result.stderr
+    assert "toy/accuracy" in log
+    assert "16 predictions written to preds.json" in log and "prefix is not set" not in log
     preds = json.loads((project / "preds.json").read_text())
     assert len(preds) == 16 and {"pred", "gt", "score"} <= set(preds[0])
 
