@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -114,6 +114,11 @@ class BaseDataElement:
                 )
             self._data_fields.add(name)
         object.__setattr__(self, name, value)
+
+    if TYPE_CHECKING:
+        # Fields are dynamic: let type checkers accept ``element.any_field``. Only for
+        # checkers; at runtime a missing field raises AttributeError as usual.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __setattr__(self, name: str, value: Any) -> None:
         """``element.name = value`` sets a data field; the two field sets are write-once."""

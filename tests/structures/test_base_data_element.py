@@ -181,7 +181,7 @@ def test_property_fields_hide_their_private_name() -> None:
     del sample.proposals
     assert sample.keys() == [] and "_proposals" not in sample
     with pytest.raises(AssertionError, match=r"should be a .*BaseDataElement.* but got"):
-        sample.proposals = torch.ones(1)
+        sample.proposals = torch.ones(1)  # type: ignore[assignment]
 
 
 def test_tensor_methods_return_new_elements() -> None:

@@ -80,7 +80,7 @@ def test_values_must_share_the_length() -> None:
     inst["extra"] = torch.ones(3)
     assert "extra" in inst and "extra" not in inst.metainfo_keys()
     with pytest.raises(AttributeError, match="immutable"):
-        inst._data_fields = 1
+        inst._data_fields = 1  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize(

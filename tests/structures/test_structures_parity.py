@@ -53,7 +53,7 @@ class Polygons(PolygonsWithoutCat):
 def det_sample_class(S: ModuleType) -> type:
     """mmdet-style sample whose fields are properties backed by ``_name`` data fields."""
 
-    class DetDataSample(S.BaseDataElement):
+    class DetDataSample(S.BaseDataElement):  # type: ignore[name-defined]
         @property
         def proposals(self) -> Any:
             return self._proposals
@@ -85,7 +85,7 @@ def make_instances(S: ModuleType) -> Any:
 
 
 def scenario_fields(S: ModuleType, rec: Any) -> None:
-    meta = dict(img_id=3, img_shape=(4, 5), nested={"a": [1, 2]})
+    meta: dict[str, Any] = dict(img_id=3, img_shape=(4, 5), nested={"a": [1, 2]})
     elem = rec(
         "init",
         lambda: S.BaseDataElement(
@@ -306,7 +306,13 @@ def scenario_instance_setting(S: ModuleType, rec: Any) -> None:
     rec("empty slice", lambda: S.InstanceData()[:2])
     only = S.InstanceData(a=[1, 2, 3])
     rec("replace only field", lambda: setattr(only, "a", [1]))
-    rec("delete then any length", lambda: (delattr(only, "a"), setattr(only, "a", [1]), len(only)))
+
+    def delete_then_set_shorter() -> int:
+        del only.a
+        only.a = [1]
+        return len(only)
+
+    rec("delete then any length", delete_then_set_shorter)
     odd = S.InstanceData(obj=PolygonsWithoutCat([[1], [2]]), t=torch.ones(2))
     rec("no cat with mask", lambda: odd[torch.tensor([True, False])])
     rec("no cat with slice", lambda: odd[0:1])
