@@ -35,9 +35,9 @@ COLLATE_FUNCTIONS = FUNCTIONS
 class DataElementLike(Protocol):
     """What ``default_collate`` treats as a data element and leaves unstacked.
 
-    mmengine checks for its own ``BaseDataElement``. mmlight has no such class, so any object
-    that is not a Mapping and has ``to_dict()`` and ``keys()`` counts: mmengine's data
-    elements (and mmdet's ``DetDataSample`` etc.) qualify, plain dicts and tensors do not.
+    mmengine checks for its own ``BaseDataElement``. Here any object that is not a Mapping and
+    has ``to_dict()`` and ``keys()`` counts, so :mod:`mmlight.structures` elements and
+    mmengine's (and mmdet's ``DetDataSample`` etc.) qualify, plain dicts and tensors do not.
     """
 
     def to_dict(self) -> dict: ...

@@ -125,8 +125,8 @@ def _keep_structure(data_samples: Any) -> Any:
 
 
 def _to_dict(sample: Any) -> Any:
-    # Duck-typed stand-in for mmengine's BaseDataElement check: mmlight has no data
-    # element class yet, and anything offering to_dict() is converted the same way.
+    # Duck-typed form of mmengine's BaseDataElement check, so mmlight.structures elements,
+    # mmengine's, and anything else offering to_dict() are converted the same way.
     to_dict = getattr(sample, "to_dict", None)
     return to_dict() if callable(to_dict) else sample
 

@@ -23,10 +23,11 @@ __all__ = ["BaseDataPreprocessor", "ImgDataPreprocessor", "is_data_element"]
 
 
 def is_data_element(obj: Any) -> bool:
-    """Duck-typed stand-in for mmengine's ``BaseDataElement`` (mmlight has no structures yet).
+    """Duck-typed check for a data element, mmlight's or mmengine's ``BaseDataElement``.
 
     A data element is an object with a callable ``to`` plus ``keys``/``to_dict`` methods, which
-    covers mmengine's data samples (DetDataSample, ...) when user code still imports them.
+    covers :mod:`mmlight.structures` and mmengine's data samples (DetDataSample, ...) when user
+    code still imports them.
     """
     return all(callable(getattr(obj, attr, None)) for attr in ("to", "keys", "to_dict"))
 
