@@ -413,6 +413,22 @@ def scenario_pixels(S: ModuleType, rec: Any) -> None:
     rec("tensor methods", lambda: pixels.numpy().to_tensor())
 
 
+def scenario_cuda(S: ModuleType, rec: Any) -> None:
+    elem = S.BaseDataElement(
+        metainfo=dict(i=1), x=torch.arange(3.0), inner=S.LabelData(y=torch.ones(1))
+    )
+    on_gpu = rec("cuda", elem.cuda)
+    rec("to cuda", lambda: elem.to("cuda:0"))
+    rec("back", on_gpu.cpu)
+    rec("numpy from gpu", on_gpu.numpy)
+    inst = make_instances(S).to("cuda")
+    rec("cuda bool index", lambda: inst[torch.tensor([True, False, True, False, True]).cuda()])
+    rec("cuda long index", lambda: inst[torch.tensor([4, 0]).cuda()])
+    labels = torch.tensor([0, 2]).cuda()
+    rec("onehot", lambda: S.LabelData.label_to_onehot(labels, 3))
+    rec("label", lambda: S.LabelData.onehot_to_label(S.LabelData.label_to_onehot(labels, 3)))
+
+
 SCENARIOS = [
     scenario_fields,
     scenario_setting_rules,
@@ -433,6 +449,11 @@ SCENARIOS = [
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda fn: fn.__name__[len("scenario_") :])
 def test_same_as_mmengine(check_parity: Any, scenario: Any) -> None:
     check_parity(scenario)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_same_as_mmengine_on_cuda(check_parity: Any) -> None:
+    check_parity(scenario_cuda)
 
 
 def test_harness_sees_differences(check_parity: Any) -> None:
