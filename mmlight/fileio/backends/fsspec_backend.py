@@ -8,6 +8,7 @@ Behaviour follows mmengine's backends: same return values, same errors with the 
 
 from __future__ import annotations
 
+import errno
 import os
 import os.path as osp
 import tempfile
@@ -96,7 +97,7 @@ class FsspecBackend(BaseStorageBackend):
     def copyfile(self, src: PathLike, dst: PathLike) -> str:
         target = self._into_dir(src, dst)
         if str(src) == target:
-            raise SameFileError("src and dst should not be same")
+            raise SameFileError(f"{str(src)!r} and {target!r} are the same file")  # as shutil
         folder = parent(target)
         if folder:
             self.makedirs(folder)
@@ -107,7 +108,7 @@ class FsspecBackend(BaseStorageBackend):
 
     def copytree(self, src: PathLike, dst: PathLike) -> str:
         if self.exists(dst):
-            raise FileExistsError("dst should not exist")
+            raise FileExistsError(errno.EEXIST, "File exists", str(dst))  # as shutil.copytree
         for relative in self.list_dir_or_file(src, list_dir=False, recursive=True):
             self.put(self.get(self.join_path(src, relative)), self.join_path(dst, relative))
         return str(dst)
@@ -120,7 +121,7 @@ class FsspecBackend(BaseStorageBackend):
 
     def copytree_from_local(self, src: PathLike, dst: PathLike) -> str:
         if self.exists(dst):
-            raise FileExistsError("dst should not exist")
+            raise FileExistsError(errno.EEXIST, "File exists", str(dst))
         root = str(src)
         for folder, _, files in os.walk(root):
             for name in files:

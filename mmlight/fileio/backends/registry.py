@@ -52,7 +52,7 @@ def _register_backend(
     if isinstance(prefixes, str):
         prefixes = [prefixes]
     else:
-        assert isinstance(prefixes, (list, tuple)), "prefixes must be a str, list or tuple"
+        assert isinstance(prefixes, (list, tuple))
     for prefix in prefixes:
         if prefix in prefix_to_backends and not force:
             raise ValueError(
