@@ -4,7 +4,7 @@
 are imported on the first lookup (each root registry's ``locations``).
 """
 
-from mmlight.registry.build_functions import build_from_cfg
+from mmlight.registry.build_functions import build_from_cfg, build_scheduler_from_cfg
 from mmlight.registry.default_scope import DefaultScope, canonical_scope
 from mmlight.registry.errors import (
     BuildArgumentError,
@@ -86,6 +86,7 @@ __all__ = [
     "RegistryError",
     "UnknownTypeError",
     "build_from_cfg",
+    "build_scheduler_from_cfg",
     "canonical_scope",
     "config_key_path",
     "count_registered_modules",
