@@ -1,77 +1,41 @@
 """Checkpoint loading for ``init_cfg=dict(type='Pretrained', ...)``.
 
-The file is read by mmlight's checkpoint loader (:mod:`mmlight.runner.checkpoint`): the
-same allow-list, allocation budget and messages as ``load_from`` and resume, so a model-zoo
-file written by mmengine (message hub, numpy metrics) loads and a crafted one is refused the
-same way. http(s) URLs are downloaded into torch.hub's cache first, as mmengine does. The
-matching tensors are copied into the module with mmengine's tolerant rules (mismatches are
-logged, not raised).
+The file is read by mmlight's one checkpoint loader
+(:class:`mmlight.runner.checkpoint_loader.CheckpointLoader`, through
+:func:`mmlight.runner.checkpoint._load_checkpoint`): every scheme mmengine reads (local paths,
+fsspec and http(s) URLs cached in torch.hub's folder, ``torchvision://``, ``open-mmlab://``,
+``mmcls://`` ...), with the same allow-list, allocation budget and messages as ``load_from``
+and resume, so a model-zoo file written by mmengine (message hub, numpy metrics) loads and a
+crafted one is refused the same way. The matching tensors are copied into the module with
+mmengine's tolerant rules (mismatches are logged, not raised).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
-from mmlight.dist import barrier, get_dist_info, get_rank
+from mmlight.dist import get_rank
 
 from ._logging import current_logger
-from .errors import ModelTypeError, ModelValueError
+from .errors import ModelTypeError
 
 if TYPE_CHECKING:
     from torch import nn
 
 __all__ = ["load_pretrained"]
 
-_MODEL_ZOO_SCHEMES = (
-    "torchvision://",
-    "modelzoo://",
-    "open-mmlab://",
-    "openmmlab://",
-    "mmcls://",
-    "pavi://",
-)
-
-
 def _read_checkpoint(filename: str, map_location: Any) -> Any:
     from mmlight.runner.checkpoint import CheckpointNotFoundError, _load_checkpoint
 
-    if filename.startswith(_MODEL_ZOO_SCHEMES):
-        scheme = filename.split("://", 1)[0]
-        raise NotImplementedError(
-            f"Pretrained checkpoint {filename!r}: the {scheme}:// model-zoo scheme is not "
-            "supported by mmlight yet; download the file and give its local path or URL"
-        )
-    if filename.startswith(("http://", "https://")):
-        source = _download(filename)
-    else:
-        source = filename if "://" in filename else os.path.expanduser(filename)
     try:
-        return _load_checkpoint(source, map_location=map_location)
+        return _load_checkpoint(filename, map_location=map_location, logger="current")
     except CheckpointNotFoundError as err:
         raise FileNotFoundError(f"Pretrained checkpoint {filename!r} can not be found: {err}") \
             from err
-
-
-def _download(url: str) -> str:
-    """The file at ``url`` in torch.hub's cache (``<hub dir>/checkpoints``), fetched if absent;
-    rank 0 fetches first so other ranks find it there."""
-    from torch.hub import download_url_to_file, get_dir
-
-    folder = os.path.join(get_dir(), "checkpoints")
-    path = os.path.join(folder, os.path.basename(urlparse(url).path))
-    rank, world_size = get_dist_info()
-    if rank == 0 and not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
-        download_url_to_file(url, path, progress=False)
-    if world_size > 1:
-        barrier()
-    return path
 
 
 def _state_dict_of(checkpoint: Any, filename: str) -> Mapping[str, Any]:
@@ -97,19 +61,6 @@ def _strip_wrapper_prefix(state_dict: Mapping[str, Any]) -> OrderedDict[str, Any
     )
     renamed._metadata = metadata  # type: ignore[attr-defined]
     return renamed
-
-
-def _select_prefix(state_dict: Mapping[str, Any], prefix: str, filename: str) -> dict[str, Any]:
-    if not prefix.endswith("."):
-        prefix += "."
-    selected = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    if not selected:
-        tops = sorted({key.split(".", 1)[0] + "." for key in state_dict})
-        raise ModelValueError(
-            f"Pretrained checkpoint {filename!r} has no keys starting with prefix {prefix!r}; "
-            f"top-level prefixes in the file: {tops}"
-        )
-    return selected
 
 
 def _load_tolerant(module: nn.Module, state_dict: Mapping[str, Any]) -> list[str]:
@@ -158,7 +109,9 @@ def load_pretrained(
         to_load: Mapping[str, Any] = _strip_wrapper_prefix(state_dict)
     else:
         logger.info(f"load {prefix} in model from: {filename}")
-        to_load = _select_prefix(state_dict, prefix, filename)
+        from mmlight.runner.checkpoint import _with_prefix
+
+        to_load = _with_prefix(state_dict, prefix, f"Pretrained checkpoint {filename!r}")
     problems = _load_tolerant(module, to_load)
     if problems and get_rank() == 0:
         logger.log(

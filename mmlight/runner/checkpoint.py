@@ -15,8 +15,10 @@ Differences that matter:
   come back as plain ``numpy.ndarray``.
 * Writing is atomic (temporary file, then rename) and stores only objects such a load reads
   back; see :mod:`mmlight.runner.safe_checkpoint`.
-* Sources are local paths and fsspec URLs (``memory://``, ``s3://`` ...). mmengine's model-zoo
-  schemes (``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``pavi://``) are not supported.
+* Sources are mmengine's: local paths, fsspec URLs (``memory://``, ``s3://`` ...), ``http(s)://``
+  (cached in torch.hub's folder) and the model-zoo schemes (``torchvision://``,
+  ``open-mmlab://``, ``mmcls://``, ``pavi://``), all found by
+  :class:`~mmlight.runner.checkpoint_loader.CheckpointLoader` and all read as above.
 """
 
 from __future__ import annotations
@@ -39,25 +41,57 @@ from mmlight.fileio import atomic_write, exists, get_text, is_local, isfile, joi
 from mmlight.logging import print_log
 from mmlight.logging.alloc_budget import REFUSAL_PREFIX, allocation_budget, limit_for_size
 from mmlight.logging.safe_types import as_plain_numpy
+from mmlight.runner.checkpoint_loader import (
+    CheckpointLoader,
+    load_from_ceph,
+    load_from_http,
+    load_from_local,
+    load_from_mmcls,
+    load_from_openmmlab,
+    load_from_pavi,
+    load_from_torchvision,
+    load_options,
+)
+from mmlight.runner.model_zoo import (
+    get_deprecated_model_names,
+    get_external_models,
+    get_mmcls_models,
+    get_torchvision_models,
+    mmengine_home,
+)
 from mmlight.runner.safe_checkpoint import checkpoint_safe_globals, decode_safe, encode_safe
 
 __all__ = [
     "CheckpointDataRefusedError",
+    "CheckpointLoader",
     "CheckpointNotFoundError",
+    "CheckpointPrefixError",
     "CheckpointStateDictError",
     "NotACheckpointError",
     "UnsafeCheckpointError",
     "UnsupportedCheckpointSchemeError",
     "check_checkpoint_safe",
     "find_latest_checkpoint",
+    "get_deprecated_model_names",
+    "get_external_models",
+    "get_mmcls_models",
     "get_state_dict",
+    "get_torchvision_models",
     "load_checkpoint",
+    "load_from_ceph",
+    "load_from_http",
+    "load_from_local",
+    "load_from_mmcls",
+    "load_from_openmmlab",
+    "load_from_pavi",
+    "load_from_torchvision",
     "load_state_dict",
     "save_checkpoint",
     "shape_mismatches",
     "weights_to_cpu",
 ]
 
+_get_mmengine_home = mmengine_home  # mmengine's name here
 DEFAULT_REVISE_KEYS: list[tuple[str, str]] = [(r"^module\.", "")]
 _UNSUPPORTED_SCHEMES = (
     "torchvision://", "open-mmlab://", "openmmlab://", "modelzoo://", "mmcls://", "pavi://",
@@ -98,6 +132,10 @@ class CheckpointDataRefusedError(UnsafeCheckpointError):
     """
 
     reason: str = ""
+
+
+class CheckpointPrefixError(ValueError, AssertionError):
+    """No key of the checkpoint starts with the requested prefix (mmengine asserts)."""
 
 
 class CheckpointStateDictError(RuntimeError):
@@ -301,10 +339,36 @@ def _load_checkpoint(
     unsafe_load: bool = False,
     decode: bool = False,
 ) -> Any:
-    """Read a checkpoint file (never unpickling code unless ``unsafe_load``); ``decode``
-    rebuilds the values mmlight stored in tagged form (:func:`decode_safe`)."""
-    name = _checked_source(filename)
-    return _read(name, map_location, unsafe_load, decode)
+    """Read a checkpoint from wherever its scheme says (:class:`CheckpointLoader`), never
+    unpickling code unless ``unsafe_load``; ``decode`` rebuilds the values mmlight stored in
+    tagged form (:func:`decode_safe`). ``logger`` receives the line naming the loader."""
+    with load_options(unsafe_load=unsafe_load, decode=decode):
+        return CheckpointLoader.load_checkpoint(filename, map_location, logger)
+
+
+def _load_checkpoint_with_prefix(
+    prefix: str, filename: str | Path, map_location: Any = None
+) -> dict[str, Any]:
+    """The weights under ``prefix.`` in ``filename``'s state dict, with the prefix removed."""
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    state_dict = checkpoint.get("state_dict", checkpoint)
+    return _with_prefix(state_dict, prefix, str(filename))
+
+
+def _with_prefix(state_dict: Mapping[str, Any], prefix: str, filename: str) -> dict[str, Any]:
+    """The entries of ``state_dict`` under ``prefix.``, renamed without it; an error naming
+    the file's top-level prefixes when there are none."""
+    if not prefix.endswith("."):
+        prefix += "."
+    selected = {key[len(prefix):]: value for key, value in state_dict.items()
+                if key.startswith(prefix)}
+    if not selected:
+        tops = sorted({str(key).split(".", 1)[0] + "." for key in state_dict})
+        raise CheckpointPrefixError(
+            f"{prefix} is not in the pretrained model: {filename} has no keys starting with "
+            f"prefix {prefix!r}; top-level prefixes in the file: {tops}"
+        )
+    return selected
 
 
 def _checked_source(filename: str | Path) -> str:
@@ -312,14 +376,15 @@ def _checked_source(filename: str | Path) -> str:
     name = str(filename)
     if name.startswith(_UNSUPPORTED_SCHEMES):
         raise UnsupportedCheckpointSchemeError(
-            f"cannot load {name}: mmlight reads checkpoints from local paths and fsspec URLs "
-            "(memory://, s3://, gs://, https:// with fsspec's http extra ...), not from the "
-            f"model-zoo schemes {', '.join(_UNSUPPORTED_SCHEMES)}; download the file and pass "
-            "its path"
+            f"cannot read {name} as a file: it is a name in one of the model-zoo schemes "
+            f"({', '.join(_UNSUPPORTED_SCHEMES)}), which load_checkpoint resolves and "
+            "downloads (CheckpointLoader); pass the downloaded file's path here"
         )
     if not name.startswith(("http://", "https://")):
         if not exists(name):
-            raise CheckpointNotFoundError(f"checkpoint {name} does not exist")
+            raise CheckpointNotFoundError(
+                f"checkpoint {name} does not exist ({name} can not be found.)"
+            )
         if not isfile(name):
             from mmlight.runner.checkpoint_folder import folder_is_not_a_checkpoint
 

@@ -259,11 +259,21 @@ def test_pretrained_reads_training_checkpoints_through_the_allow_list(tmp_path):
     assert all(_all(v, 0.5) for v in model.state_dict().values())
 
 
+def test_pretrained_reads_model_zoo_names_from_the_torch_hub_cache(tmp_path, monkeypatch):
+    """torchvision:// goes through the one checkpoint loader: the name's URL is found in the
+    table and, its file being in torch.hub's cache already, nothing is downloaded."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    cache = tmp_path / "torch_home" / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    torch.save(_weights_of(FooNet(), 2.0), cache / "resnet50-0676ba61.pth")
+    model = FooNet()
+    PretrainedInit("torchvision://resnet50")(model)
+    assert all(_all(v, 2.0) for v in model.state_dict().values())
+
+
 def test_pretrained_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"'nope.pth' can not be found"):
         PretrainedInit("nope.pth")(FooNet())
-    with pytest.raises(NotImplementedError, match="torchvision:// model-zoo scheme"):
-        PretrainedInit("torchvision://resnet50")(FooNet())
     path = tmp_path / "w.pth"
     torch.save({"backbone.x": torch.zeros(1)}, path)
     with pytest.raises(

@@ -23,7 +23,7 @@ from mmlight.runner import (
     save_checkpoint,
     weights_to_cpu,
 )
-from mmlight.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmlight.runner.checkpoint import _load_checkpoint, check_checkpoint_safe, load_state_dict
 from mmlight.runner.safe_checkpoint import decode_safe
 
 
@@ -129,8 +129,8 @@ def test_missing_truncated_and_foreign_files(tmp_path: Path) -> None:
     text.write_text("hello world")
     with pytest.raises(ValueError, match=r"notes\.pth is not a readable checkpoint"):
         _load_checkpoint(str(text))
-    with pytest.raises(ValueError, match="model-zoo"):
-        _load_checkpoint("torchvision://resnet50")
+    with pytest.raises(ValueError, match="model-zoo"):  # a name, not a file to scan
+        check_checkpoint_safe("torchvision://resnet50")
     listed = tmp_path / "list.pth"
     torch.save([1, 2], listed)
     with pytest.raises(RuntimeError, match="No state_dict found"):
