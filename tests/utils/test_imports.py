@@ -87,6 +87,7 @@ def test_prefer_mmlight_for_mmengine_paths() -> None:
     assert import_module_prefer_mmlight("os.path") is os.path
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit, via mmengine.model
 def test_prefer_mmlight_falls_back_to_mmengine() -> None:
     pytest.importorskip("mmengine")
     pytest.importorskip("torch")
@@ -139,6 +140,7 @@ def test_get_object_mmengine_path_resolves_to_mmlight() -> None:
     assert get_object_from_string("mmengine.utils.manager.ManagerMixin") is ManagerMixin
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit, via mmengine.model
 def test_get_object_mmengine_path_falls_back_to_mmengine(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
