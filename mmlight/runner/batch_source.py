@@ -171,6 +171,25 @@ class BatchSource:
         return self._skip
 
 
+class _InfiniteDataloaderIterator(BatchSource):
+    """mmengine's name for an endless iterator over a dataloader (a dataloader restarted, its
+    sampler's epoch set, when a pass ends). Code that assigns one to an iteration-based loop's
+    ``dataloader_iterator`` (mmagic's PGGAN hook, after swapping the dataloader) makes the
+    loop fetch from it."""
+
+    def __init__(self, dataloader: Any) -> None:
+        super().__init__(dataloader, endless=True)
+        self.open()  # mmengine's iterator calls iter(dataloader) when it is created
+
+    @property
+    def _dataloader(self) -> Any:
+        return self.dataloader
+
+    @property
+    def _epoch(self) -> int:
+        return self._pass
+
+
 class EpochTokens:
     """What Lightning iterates for an epoch-based loop: one token per batch of the epoch.
 

@@ -18,6 +18,9 @@ import torch
 
 from mmlight.registry import LOOPS
 from mmlight.runner.batch_source import BatchSource
+from mmlight.runner.batch_source import (  # mmengine's import path for it
+    _InfiniteDataloaderIterator as _InfiniteDataloaderIterator,
+)
 from mmlight.runner.config_checks import require_valid
 from mmlight.runner.data_checks import require_batches
 from mmlight.runner.nonfinite import NonFiniteLossGuard
@@ -217,9 +220,14 @@ class IterBasedTrainLoop(_TrainLoop):
         super().__init__(runner, dataloader)
         require_valid("train_cfg.max_iters", max_iters)
         self._init_progress(1, int(max_iters), val_begin, val_interval, dynamic_intervals)
-        self.dataloader_iterator = BatchSource(self.dataloader, endless=True)
-        self.batch_source = self.dataloader_iterator
+        self.dataloader_iterator: BatchSource = BatchSource(self.dataloader, endless=True)
         self.batch_source.open()  # when MMEngine does: random numbers are drawn in its order
+
+    @property
+    def batch_source(self) -> BatchSource:  # type: ignore[override]
+        """``dataloader_iterator``, so code that replaces it (as mmengine code may) is
+        fetched from."""
+        return self.dataloader_iterator
 
     def should_validate(self) -> bool:
         """MMEngine's rule, asked once ``_iter`` counts the iteration just finished."""
