@@ -30,6 +30,7 @@ __all__ = [
     "copytree",
     "copytree_from_local",
     "copytree_to_local",
+    "dump",
     "exists",
     "generate_presigned_url",
     "get",
@@ -41,6 +42,7 @@ __all__ = [
     "isfile",
     "join_path",
     "list_dir_or_file",
+    "load",
     "makedirs",
     "put",
     "put_text",
@@ -234,3 +236,8 @@ def generate_presigned_url(
     """A time-limited URL for ``url`` (petrel, and fsspec filesystems that sign: s3, gcs)."""
     backend = _backend(url, backend_args)
     return str(backend.generate_presigned_url(url, client_method, expires_in))
+
+
+# mmengine defines load/dump in this module and downstream code imports them from here; they
+# live in serialization.py (which needs get_file_backend above, hence the import at the end)
+from mmlight.fileio.serialization import dump, load  # noqa: E402
