@@ -20,7 +20,8 @@ from mmlight.visualization import _cv_ops
 from mmlight.visualization.errors import (
     MissingVisBackendPackageError,
     VisualizationArgumentError,
-    VisualizationTypeError,
+    VisualizationAssertionError,
+    raise_unless,
 )
 from mmlight.visualization.featmap import draw_featmap
 from mmlight.visualization.utils import (
@@ -39,41 +40,6 @@ __all__ = ["DrawingMixin"]
 
 def _matplotlib() -> Any:
     return require_matplotlib("Visualizer drawing")
-
-
-def _as_array(name: str, value: Any) -> Any:
-    import numpy as np
-
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    if not isinstance(value, np.ndarray):
-        raise VisualizationTypeError(
-            f"{name} must be a numpy array or a torch tensor, but got {type(value).__name__}"
-        )
-    return value
-
-
-def _mpl_color(color: Any) -> Any:
-    """mmengine colours: a name ('g', 'red') or an RGB tuple of 0-255 ints -> matplotlib."""
-    if isinstance(color, tuple) and color and all(isinstance(c, int) for c in color):
-        return tuple(c / 255 for c in color)
-    return color
-
-
-def _per_item(name: str, value: Any, count: int, single: tuple[type, ...]) -> list[Any]:
-    """One value for all items, or a list with one value per item."""
-    if isinstance(value, list):
-        if len(value) != count:
-            raise VisualizationArgumentError(
-                f"{name} has {len(value)} values but there are {count} items to draw"
-            )
-        return list(value)
-    if not isinstance(value, single):
-        raise VisualizationTypeError(
-            f"{name} must be one of {[t.__name__ for t in single]} or a list, "
-            f"but got {type(value).__name__}"
-        )
-    return [value] * count
 
 
 class DrawingMixin:
@@ -120,8 +86,8 @@ class DrawingMixin:
     def set_image(self, image: Any) -> None:
         """Start drawing on ``image`` (an RGB array; converted to uint8)."""
         if image is None:
-            raise VisualizationArgumentError("set_image needs an image, but got None")
-        image = _as_array("image", image).astype("uint8")
+            raise VisualizationAssertionError("set_image needs an image, but got None")
+        image = tensor2ndarray(image).astype("uint8")
         self._image = image
         self.height, self.width = image.shape[0], image.shape[1]
         self._default_font_size = max(int((self.height * self.width) ** 0.5) // 90, 10)
@@ -133,7 +99,7 @@ class DrawingMixin:
         import numpy as np
 
         if self._image is None:
-            raise VisualizationArgumentError("no image to get: call set_image(image) first")
+            raise VisualizationAssertionError("no image to get: Please set image using `set_image`")
         if not self._canvas_has_image:
             return self._image.copy()
         buffer, (width, height) = self.fig_save_canvas.print_to_buffer()
@@ -146,19 +112,12 @@ class DrawingMixin:
         self._put_image_on_canvas()
         return self.ax_save
 
-    def _warn_outside(self, points: Any, what: str) -> None:
-        xs, ys = points[..., 0], points[..., 1]
-        if (
-            (xs < 0).any()
-            or (xs >= self.width).any()
-            or (ys < 0).any()
-            or (ys >= self.height).any()
-        ):
+    def _warn_out_of_bounds(self, position: Any, what: str) -> None:
+        if not self._is_posion_valid(position):
             warnings.warn(
-                f"{what}: some coordinates are outside the {self.width}x{self.height} image; "
-                "they may not be visible",
+                f"Warning: The {what} is out of bounds, the drawn {what} may not be in the image",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     @master_only
@@ -169,10 +128,17 @@ class DrawingMixin:
         marker: str | None = None,
         sizes: Any = None,
     ) -> Any:
-        """Scatter points at ``positions`` (N, 2) in pixel (x, y)."""
+        """Scatter points at ``positions`` ((2,) or (N, 2) pixel x, y)."""
         ax = self._start_drawing("draw_points")
-        positions = _as_array("positions", positions).reshape(-1, 2)
-        colors = [_mpl_color(c) for c in colors] if isinstance(colors, list) else _mpl_color(colors)
+        check_type("positions", positions, _array_types())
+        positions = tensor2ndarray(positions)
+        if positions.ndim == 1:
+            positions = positions[None]
+        raise_unless(
+            positions.shape[-1] == 2,
+            f"The shape of `positions` should be (N, 2), but got {positions.shape}",
+        )
+        colors = color_val_matplotlib(colors)
         ax.scatter(positions[:, 0], positions[:, 1], c=colors, s=sizes, marker=marker)
         return self
 
@@ -189,44 +155,61 @@ class DrawingMixin:
         bboxes: dict | list[dict] | None = None,
         font_properties: Any = None,
     ) -> Any:
-        """Write ``texts`` with their top-left corner (by default) at ``positions`` (N, 2)."""
+        """Write ``texts`` with their top-left corner (by default) at ``positions`` (N, 2).
+
+        Every styling argument is one value for all texts or a list with one per text.
+        """
         ax = self._start_drawing("draw_texts")
+        from matplotlib.font_manager import FontProperties
+
+        check_type("texts", texts, (str, list))
         if isinstance(texts, str):
             texts = [texts]
-        if not isinstance(texts, list):
-            raise VisualizationTypeError(
-                f"texts must be a str or a list of str, but got {type(texts).__name__}"
-            )
         count = len(texts)
-        positions = _as_array("positions", positions).reshape(-1, 2)
-        if positions.shape[0] != count:
-            raise VisualizationArgumentError(
-                f"positions has {positions.shape[0]} points but there are {count} texts"
-            )
-        self._warn_outside(positions, "draw_texts")
+        check_type("positions", positions, _array_types())
+        positions = tensor2ndarray(positions)
+        if positions.ndim == 1:
+            positions = positions[None]
+        raise_unless(
+            positions.shape == (count, 2),
+            f"`positions` should have the shape of ({count}, 2), but got {positions.shape}",
+        )
+        self._warn_out_of_bounds(positions, "text")
+        points = positions.tolist()
         if font_sizes is None:
             font_sizes = self._default_font_size
-        sizes = _per_item("font_sizes", font_sizes, count, (int, float))
-        cols = [_mpl_color(c) for c in _per_item("colors", colors, count, (str, tuple))]
-        valign = _per_item("vertical_alignments", vertical_alignments, count, (str,))
-        halign = _per_item("horizontal_alignments", horizontal_alignments, count, (str,))
-        families = _per_item("font_families", font_families, count, (str,))
-        boxes = [None] * count if bboxes is None else _per_item("bboxes", bboxes, count, (dict,))
-        props = (
-            [None] * count
-            if font_properties is None
-            else _per_item("font_properties", font_properties, count, (object,))
-        )
-        for i, text in enumerate(texts):
+        check_type_and_length("font_sizes", font_sizes, (int, float, list), count)
+        sizes = value2list(font_sizes, (int, float), count)
+        check_type_and_length("colors", colors, (str, tuple, list), count)
+        cols = color_val_matplotlib(value2list(colors, (str, tuple), count))
+        styles = {}
+        for name, value in (
+            ("vertical_alignments", vertical_alignments),
+            ("horizontal_alignments", horizontal_alignments),
+            ("font_families", font_families),
+        ):
+            check_type_and_length(name, value, (str, list), count)
+            styles[name] = value2list(value, str, count)
+        if font_properties is None:
+            props = [None] * count
+        else:
+            check_type_and_length("font_properties", font_properties, (FontProperties, list), count)
+            props = value2list(font_properties, FontProperties, count)
+        if bboxes is None:
+            boxes = [None] * count
+        else:
+            check_type_and_length("bboxes", bboxes, (dict, list), count)
+            boxes = value2list(bboxes, dict, count)
+        for i in range(count):
             ax.text(
-                float(positions[i][0]),
-                float(positions[i][1]),
-                text,
+                points[i][0],
+                points[i][1],
+                texts[i],
                 size=sizes[i],
                 bbox=boxes[i],
-                verticalalignment=valign[i],
-                horizontalalignment=halign[i],
-                family=families[i],
+                verticalalignment=styles["vertical_alignments"][i],
+                horizontalalignment=styles["horizontal_alignments"][i],
+                family=styles["font_families"][i],
                 fontproperties=props[i],
                 color=cols[i],
             )
@@ -241,27 +224,33 @@ class DrawingMixin:
         line_styles: str | list[str] = "-",
         line_widths: int | float | list = 2,
     ) -> Any:
-        """Draw segments; row i of ``x_datas``/``y_datas`` (N, 2) holds segment i's ends."""
+        """Draw segments; row i of ``x_datas``/``y_datas`` ((2,) or (N, 2)) holds segment i's ends.
+
+        ``colors``, ``line_styles`` and ``line_widths`` go to matplotlib's ``LineCollection``
+        as given (a list shorter than the segments cycles).
+        """
         import numpy as np
         from matplotlib.collections import LineCollection
 
         ax = self._start_drawing("draw_lines")
-        xs = _as_array("x_datas", x_datas).reshape(-1, 2)
-        ys = _as_array("y_datas", y_datas).reshape(-1, 2)
-        if xs.shape != ys.shape:
-            raise VisualizationArgumentError(
-                f"x_datas and y_datas must have the same shape, but got {xs.shape} and {ys.shape}"
-            )
-        lines = np.stack([xs, ys], axis=-1)  # (N, 2 ends, (x, y))
-        self._warn_outside(lines, "draw_lines")
-        count = len(lines)
-        cols = [_mpl_color(c) for c in _per_item("colors", colors, count, (str, tuple))]
+        check_type("x_datas", x_datas, _array_types())
+        xs = tensor2ndarray(x_datas)
+        check_type("y_datas", y_datas, _array_types())
+        ys = tensor2ndarray(y_datas)
+        raise_unless(xs.shape == ys.shape, "`x_datas` and `y_datas` should have the same shape")
+        raise_unless(
+            xs.shape[-1] == 2, f"The shape of `x_datas` should be (N, 2), but got {xs.shape}"
+        )
+        if xs.ndim == 1:
+            xs, ys = xs[None], ys[None]
+        lines = np.concatenate((xs.reshape(-1, 2, 1), ys.reshape(-1, 2, 1)), axis=-1)
+        self._warn_out_of_bounds(lines, "line")
         ax.add_collection(
             LineCollection(
-                list(lines),
-                colors=cols,
-                linestyles=_per_item("line_styles", line_styles, count, (str,)),
-                linewidths=_per_item("line_widths", line_widths, count, (int, float)),
+                lines.tolist(),
+                colors=color_val_matplotlib(colors),
+                linestyles=line_styles,
+                linewidths=line_widths,
             )
         )
         return self
@@ -304,19 +293,14 @@ class DrawingMixin:
         boxes = tensor2ndarray(bboxes)
         if boxes.ndim == 1:
             boxes = boxes[None]
-        assert boxes.shape[-1] == 4, (
-            f"The shape of `bboxes` should be (N, 4), but got {boxes.shape}"
+        raise_unless(
+            boxes.shape[-1] == 4, f"The shape of `bboxes` should be (N, 4), but got {boxes.shape}"
         )
-        if ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])).any():
-            raise VisualizationArgumentError(
-                "draw_bboxes: every box must be (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1"
-            )
-        if not self._is_posion_valid(boxes.reshape((-1, 2, 2))):
-            warnings.warn(
-                "Warning: The bbox is out of bounds, the drawn bbox may not be in the image",
-                UserWarning,
-                stacklevel=3,
-            )
+        raise_unless(
+            bool((boxes[:, 0] <= boxes[:, 2]).all() and (boxes[:, 1] <= boxes[:, 3]).all()),
+            "draw_bboxes: every box must be (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1",
+        )
+        self._warn_out_of_bounds(boxes.reshape((-1, 2, 2)), "bbox")
         x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
         corners = np.stack((x1, y1, x2, y1, x2, y2, x1, y2), axis=-1).reshape(-1, 4, 2)
         return self.draw_polygons(
@@ -348,9 +332,10 @@ class DrawingMixin:
         if not isinstance(polygons, list):
             polygons = [polygons]
         for polygon in polygons:
-            assert polygon.shape[1] == 2, (
+            raise_unless(
+                polygon.shape[1] == 2,
                 "The shape of each polygon in `polygons` should be (M, 2), "
-                f"but got {polygon.shape}"
+                f"but got {polygon.shape}",
             )
         polygons = [tensor2ndarray(polygon) for polygon in polygons]
         for polygon in polygons:
@@ -396,8 +381,9 @@ class DrawingMixin:
         radius = tensor2ndarray(radius)
         if center.ndim == 1:
             center = center[None]
-        assert center.shape == (radius.shape[0], 2), (
-            f"The shape of `center` should be (radius.shape, 2), but got {center.shape}"
+        raise_unless(
+            center.shape == (radius.shape[0], 2),
+            f"The shape of `center` should be (radius.shape, 2), but got {center.shape}",
         )
         reach = np.tile(radius.reshape((-1, 1)), (1, 2))
         if not (self._is_posion_valid(center - reach) and self._is_posion_valid(center + reach)):
@@ -436,23 +422,25 @@ class DrawingMixin:
 
         check_type("binary_masks", binary_masks, _array_types())
         masks = tensor2ndarray(binary_masks)
-        assert masks.dtype == np.bool_, (
-            f"The dtype of binary_masks should be np.bool_, but got {masks.dtype}"
+        raise_unless(
+            masks.dtype == np.bool_,
+            f"The dtype of binary_masks should be np.bool_, but got {masks.dtype}",
         )
         img = self.get_image()
         if masks.ndim == 2:
             masks = masks[None]
-        assert img.shape[:2] == masks.shape[1:], (
-            "`binary_masks` must have the same shape with image"
+        raise_unless(
+            img.shape[:2] == masks.shape[1:],
+            "`binary_masks` must have the same shape with image",
         )
         count = masks.shape[0]
         check_type_and_length("colors", colors, (str, tuple, list), count)
         colors = value2list(colors, (str, tuple), count)
         rgb_colors = [color_str2rgb(c) if isinstance(c, str) else c for c in colors]
         for color in rgb_colors:
-            assert len(color) == 3
+            raise_unless(len(color) == 3)
             for channel in color:
-                assert 0 <= channel <= 255
+                raise_unless(0 <= channel <= 255)
         if isinstance(alphas, (int, float)):
             alphas = [alphas] * count
         for mask, color, alpha in zip(masks, rgb_colors, alphas):

@@ -6,12 +6,19 @@ __all__ = [
     "DuplicateVisBackendError",
     "MissingVisBackendPackageError",
     "VisualizationArgumentError",
+    "VisualizationAssertionError",
     "VisualizationTypeError",
+    "raise_unless",
 ]
 
 
 class VisualizationArgumentError(ValueError):
     """A visualizer or vis backend argument has the right type but a wrong value."""
+
+
+class VisualizationAssertionError(VisualizationArgumentError, AssertionError):
+    """A wrong value where mmengine asserts: both ``except ValueError`` and
+    ``except AssertionError`` catch it, and the message keeps mmengine's wording."""
 
 
 class VisualizationTypeError(TypeError):
@@ -27,3 +34,10 @@ class MissingVisBackendPackageError(ImportError):
 
 class DuplicateVisBackendError(RuntimeError):
     """Two backends of one visualizer share a name (RuntimeError, as mmengine raises)."""
+
+
+def raise_unless(condition: bool, message: str = "") -> None:
+    """What mmengine checks with ``assert``, as a :class:`VisualizationAssertionError`
+    (kept under ``python -O``)."""
+    if not condition:
+        raise VisualizationAssertionError(message)

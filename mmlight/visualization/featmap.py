@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from mmlight.visualization import _cv_ops
+from mmlight.visualization.errors import raise_unless
 from mmlight.visualization.utils import (
     convert_overlay_heatmap,
     img_from_canvas,
@@ -45,9 +46,10 @@ def _topk_grid(
 
     row, col = arrangement
     channel, height, width = featmap.shape
-    assert row * col >= topk, (
+    raise_unless(
+        row * col >= topk,
         "The product of row and col in the `arrangement` is less than topk, please set the "
-        "`arrangement` correctly"
+        "`arrangement` correctly",
     )
     topk = min(channel, topk)
     _, indices = torch.topk(torch.sum(featmap, dim=(1, 2)), topk)
@@ -90,10 +92,11 @@ def draw_featmap(
     """
     import torch
 
-    assert isinstance(featmap, torch.Tensor), (
-        f"`featmap` should be torch.Tensor, but got {type(featmap)}"
+    raise_unless(
+        isinstance(featmap, torch.Tensor),
+        f"`featmap` should be torch.Tensor, but got {type(featmap)}",
     )
-    assert featmap.ndim == 3, f"Input dimension must be 3, but got {featmap.ndim}"
+    raise_unless(featmap.ndim == 3, f"Input dimension must be 3, but got {featmap.ndim}")
     featmap = featmap.detach().cpu()
 
     if overlaid_image is not None:
@@ -114,9 +117,9 @@ def draw_featmap(
             overlaid_image = _cv_ops.resize_bilinear(overlaid_image, tuple(resize_shape[::-1]))
 
     if channel_reduction is not None:
-        assert channel_reduction in _REDUCTIONS, (
-            'Mode only support "squeeze_mean", "select_max", but got '
-            f"{channel_reduction}"
+        raise_unless(
+            channel_reduction in _REDUCTIONS,
+            f'Mode only support "squeeze_mean", "select_max", but got {channel_reduction}',
         )
         if channel_reduction == "select_max":
             _, indices = torch.topk(torch.sum(featmap, dim=(1, 2)), 1)
@@ -126,10 +129,11 @@ def draw_featmap(
         return convert_overlay_heatmap(single, overlaid_image, alpha)
     if topk <= 0:
         channels = featmap.shape[0]
-        assert channels in [1, 3], (
+        raise_unless(
+            channels in [1, 3],
             "The input tensor channel dimension must be 1 or 3 when topk is less than 1, but "
             f"the channel dimension you input is {channels}, you can use the "
-            "channel_reduction parameter or set topk greater than 0 to solve the error"
+            "channel_reduction parameter or set topk greater than 0 to solve the error",
         )
         return convert_overlay_heatmap(featmap, overlaid_image, alpha)
     require_matplotlib("draw_featmap with topk > 0")

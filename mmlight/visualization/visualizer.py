@@ -93,11 +93,12 @@ class Visualizer(DrawingMixin, ManagerMixin):
         for index, item in enumerate(vis_backends):
             name = None
             if isinstance(item, dict):
+                # Whatever VISBACKENDS builds is used, as in mmengine (duck-typed backends too).
                 cfg = dict(item)
                 name = cfg.pop("name", None)
                 cfg.setdefault("save_dir", save_dir)
                 item = VISBACKENDS.build(cfg)
-            if not isinstance(item, BaseVisBackend):
+            elif not isinstance(item, BaseVisBackend):
                 raise VisualizationTypeError(
                     f"Visualizer: vis_backends[{index}] must be a dict or a BaseVisBackend, but "
                     f"got {type(item).__name__}"

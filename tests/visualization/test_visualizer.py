@@ -152,21 +152,32 @@ def test_drawing_changes_the_right_pixels() -> None:
 
 
 def test_draw_argument_errors() -> None:
+    """mmengine's checks: asserts (caught as AssertionError or ValueError) and TypeErrors."""
     pytest.importorskip("matplotlib")
     vis = Visualizer(name=_name())
     with pytest.raises(ValueError, match=r"draw_bboxes: call set_image\(image\) before drawing"):
         vis.draw_bboxes(np.array([[0, 0, 1, 1]]))
     vis.set_image(np.zeros((10, 10, 3), np.uint8))
-    with pytest.raises(ValueError, match=r"x2 >= x1 and y2 >= y1"):
+    with pytest.raises(AssertionError, match=r"x2 >= x1 and y2 >= y1"):
         vis.draw_bboxes(np.array([[5, 5, 1, 1]]))
-    with pytest.raises(ValueError, match=r"positions has 1 points but there are 2 texts"):
+    with pytest.raises(ValueError, match=r"`positions` should have the shape of \(2, 2\)"):
         vis.draw_texts(["a", "b"], np.array([1, 1]))
-    with pytest.raises(ValueError, match=r"colors has 1 values but there are 2 items"):
+    with pytest.raises(AssertionError, match=r"The length of colors must equal with or greater"):
         vis.draw_texts(["a", "b"], np.array([[1, 1], [2, 2]]), colors=["r"])
-    with pytest.raises(TypeError, match=r"positions must be a numpy array or a torch tensor"):
+    with pytest.raises(TypeError, match=r"`positions` should be"):
         vis.draw_points([[1, 1]])
-    with pytest.warns(UserWarning, match=r"outside the 10x10 image"):
+    with pytest.raises(AssertionError, match=r"The shape of `positions` should be \(N, 2\)"):
+        vis.draw_points(np.array([1, 2, 3]))
+    with pytest.raises(AssertionError, match=r"`x_datas` and `y_datas` should have the same shape"):
+        vis.draw_lines(np.array([1, 2]), np.array([[1, 2]]))
+    with pytest.warns(UserWarning, match=r"The text is out of bounds"):
         vis.draw_texts("far", np.array([50, 50]))
+    with pytest.warns(UserWarning, match=r"The line is out of bounds"):
+        vis.draw_lines(np.array([0, 50]), np.array([0, 5]))
+    with pytest.raises(AssertionError, match=r"set_image needs an image"):
+        vis.set_image(None)
+    with pytest.raises(AssertionError, match=r"Please set image using `set_image`"):
+        Visualizer(name=_name()).get_image()
 
 
 def test_drawing_without_matplotlib_says_what_to_install(monkeypatch) -> None:
