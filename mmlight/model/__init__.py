@@ -2,9 +2,9 @@
 
 Mirrors ``mmengine.model``. Importing this package registers the initializers in
 ``WEIGHT_INITIALIZERS`` and the preprocessors in ``MODELS`` (the root registries list this
-package in their ``locations``), and the averaged models (EMA, SWA) in ``MODELS``. Wrappers
-beyond torch's DDP/DataParallel are not here yet; ``BaseTTAModel`` (test-time augmentation)
-is registered in ``MODELS``.
+package in their ``locations``), and the averaged models (EMA, SWA) in ``MODELS``. The model
+wrappers (mmengine's DDP, separate-DDP and FSDP ones) are registered in ``MODEL_WRAPPERS``;
+``BaseTTAModel`` (test-time augmentation) is registered in ``MODELS``.
 """
 
 from .averaged_model import (
@@ -44,7 +44,12 @@ from .weight_init import (
     update_init_info,
     xavier_init,
 )
-from .wrappers import MMFullyShardedDataParallel, is_model_wrapper
+from .wrappers import (
+    MMDistributedDataParallel,
+    MMFullyShardedDataParallel,
+    MMSeparateDistributedDataParallel,
+    is_model_wrapper,
+)
 
 __all__ = [
     "BaseAveragedModel",
@@ -58,7 +63,9 @@ __all__ = [
     "ExponentialMovingAverage",
     "ImgDataPreprocessor",
     "KaimingInit",
+    "MMDistributedDataParallel",
     "MMFullyShardedDataParallel",
+    "MMSeparateDistributedDataParallel",
     "ModuleDict",
     "ModuleList",
     "MomentumAnnealingEMA",

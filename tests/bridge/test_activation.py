@@ -208,13 +208,16 @@ def test_deactivate_and_activate_again() -> None:
         assert not bridge.is_active()
         assert "get" not in vars(mmengine_registry.MODELS)
         assert mmengine_registry.MODELS.get("OnlyInMmlight") is None
+        # a name only mmengine's root has is not found while the bridge is off
+        mmengine_registry.MODEL_WRAPPERS.register_module(name="OnlyInMmengine", module=dict)
         with pytest.raises(UnknownTypeError) as info:
-            MODEL_WRAPPERS.build(dict(type="MMSeparateDistributedDataParallel"))
+            MODEL_WRAPPERS.build(dict(type="OnlyInMmengine"))
         assert info.value.searched == ["mmlight::model_wrapper"]
         assert bridge.activate()
         assert mmengine_registry.MODELS.get("OnlyInMmlight") is OnlyInMmlight
     finally:
         MODELS._module_dict.pop("OnlyInMmlight", None)
+        mmengine_registry.MODEL_WRAPPERS._module_dict.pop("OnlyInMmengine", None)
 
 
 def test_mmengine_users_who_load_no_mmlight_registry_are_untouched() -> None:

@@ -104,13 +104,19 @@ def test_a_name_in_both_roots_is_mmlights(scope: str) -> None:
 
 
 def test_a_name_only_mmengines_root_has_is_found_after_mmlights_root(scope: str) -> None:
-    import mmengine.model
+    import mmengine.model  # noqa: F401 - fills mmengine's MODEL_WRAPPERS
 
-    # MMSeparateDistributedDataParallel: registered by mmengine only (MODEL_WRAPPERS)
     from mmlight.registry import MODEL_WRAPPERS
 
-    found = MODEL_WRAPPERS.get("MMSeparateDistributedDataParallel")
-    assert found is mmengine.model.MMSeparateDistributedDataParallel
+    # a wrapper registered in mmengine's root only (mmlight has all of mmengine's own names)
+    class OnlyInMmengineWrapper(nn.Module):
+        pass
+
+    mmengine_registry.MODEL_WRAPPERS.register_module(module=OnlyInMmengineWrapper)
+    try:
+        assert MODEL_WRAPPERS.get("OnlyInMmengineWrapper") is OnlyInMmengineWrapper
+    finally:
+        mmengine_registry.MODEL_WRAPPERS._module_dict.pop("OnlyInMmengineWrapper")
 
 
 def test_mmlights_own_child_scope_wins_over_mmengines_of_that_scope(scope: str) -> None:
