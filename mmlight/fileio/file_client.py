@@ -11,7 +11,6 @@ import inspect
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, overload
 
 from mmlight.fileio.backends import (
@@ -22,7 +21,8 @@ from mmlight.fileio.backends import (
     MemcachedBackend,
     PetrelBackend,
 )
-from mmlight.fileio.uri import PathLike
+from mmlight.fileio.backends.registry import _check_prefixes
+from mmlight.fileio.uri import PathLike, _check_uri
 
 __all__ = ["FileClient", "HardDiskBackend"]
 
@@ -102,7 +102,7 @@ class FileClient:
     @staticmethod
     def parse_uri_prefix(uri: PathLike) -> str | None:
         """The scheme of ``uri`` (``clusterName:s3://`` gives 's3'), None for a local path."""
-        assert isinstance(uri, (str, Path))
+        _check_uri(uri)
         text = str(uri)
         if "://" not in text:
             return None
@@ -113,7 +113,8 @@ class FileClient:
     def infer_client(cls, file_client_args: dict | None = None,
                      uri: PathLike | None = None) -> FileClient:
         """The client ``file_client_args`` describe, else the one ``uri``'s prefix selects."""
-        assert file_client_args is not None or uri is not None
+        if file_client_args is None and uri is None:
+            raise AssertionError("infer_client needs file_client_args or uri")
         if file_client_args is None:
             return cls(prefix=cls.parse_uri_prefix(uri))  # type: ignore[arg-type]
         return cls(**file_client_args)
@@ -141,7 +142,7 @@ class FileClient:
         if isinstance(prefixes, str):
             prefixes = [prefixes]
         else:
-            assert isinstance(prefixes, (list, tuple))
+            _check_prefixes(prefixes)
         for prefix in prefixes:
             if prefix not in cls._prefix_to_backends:
                 cls._prefix_to_backends[prefix] = backend

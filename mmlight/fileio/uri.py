@@ -27,7 +27,7 @@ def parse_uri_prefix(uri: PathLike) -> str:
     fsspec URL (``simplecache::s3://...``) gives the chain unchanged, which no registered
     backend claims, so it reaches fsspec.
     """
-    assert isinstance(uri, (str, Path)), f"uri must be a str or Path, got {type(uri)}"
+    _check_uri(uri)
     text = str(uri)
     if "://" not in text:
         return ""
@@ -35,6 +35,12 @@ def parse_uri_prefix(uri: PathLike) -> str:
     if "::" in prefix:
         return prefix
     return prefix.rpartition(":")[2]
+
+
+def _check_uri(uri: object) -> None:
+    """mmengine asserts this; an explicit AssertionError keeps the type under ``python -O``."""
+    if not isinstance(uri, (str, Path)):
+        raise AssertionError(f"a path must be a str or Path, got {type(uri).__name__}: {uri!r}")
 
 
 def url_to_fs(path: PathLike, backend_args: dict | None = None) -> tuple[Any, str]:

@@ -30,6 +30,13 @@ prefix_to_backends: dict[str, type[BaseStorageBackend]] = {}
 BackendT = TypeVar("BackendT", bound=type[BaseStorageBackend])
 
 
+def _check_prefixes(prefixes: object) -> None:
+    """mmengine asserts this; an explicit AssertionError keeps the type under ``python -O``."""
+    if not isinstance(prefixes, (list, tuple)):
+        raise AssertionError(
+            f"prefixes must be a str, list or tuple of str, got {type(prefixes).__name__}")
+
+
 def _register_backend(
     name: str,
     backend: type[BaseStorageBackend],
@@ -52,7 +59,7 @@ def _register_backend(
     if isinstance(prefixes, str):
         prefixes = [prefixes]
     else:
-        assert isinstance(prefixes, (list, tuple))
+        _check_prefixes(prefixes)
     for prefix in prefixes:
         if prefix in prefix_to_backends and not force:
             raise ValueError(
