@@ -7,11 +7,13 @@ same answers, like mmengine's later releases.
 
 from __future__ import annotations
 
-import importlib.util
 import os.path as osp
 import subprocess
-from importlib.machinery import ModuleSpec
-from importlib.metadata import Distribution, PackageNotFoundError, distribution
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importlib.metadata costs milliseconds: imported when first asked
+    from importlib.machinery import ModuleSpec
+    from importlib.metadata import Distribution
 
 __all__ = [
     "call_command",
@@ -24,6 +26,8 @@ __all__ = [
 
 def _find_spec(name: str) -> ModuleSpec | None:
     """``importlib.util.find_spec`` that answers None where a parent package is missing."""
+    import importlib.util
+
     try:
         return importlib.util.find_spec(name)
     except (ModuleNotFoundError, ValueError):
@@ -31,6 +35,8 @@ def _find_spec(name: str) -> ModuleSpec | None:
 
 
 def _distribution(package: str) -> Distribution | None:
+    from importlib.metadata import PackageNotFoundError, distribution
+
     try:
         return distribution(package)
     except PackageNotFoundError:
@@ -51,6 +57,8 @@ def package2module(package: str) -> str:
 
     PackageNotFoundError if it is not installed; ValueError if its metadata does not say.
     """
+    from importlib.metadata import distribution
+
     top_level = distribution(package).read_text("top_level.txt")
     if top_level:
         first = top_level.split("\n")[0].strip()
@@ -70,6 +78,8 @@ def get_installed_path(package: str) -> str:
     if dist is None:
         spec = _find_spec(package)
         if spec is None:
+            from importlib.metadata import PackageNotFoundError
+
             raise PackageNotFoundError(package)
         if spec.origin is None:
             raise RuntimeError(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing import Pool
-from multiprocessing.pool import Pool as PoolType
 from shutil import get_terminal_size
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mmlight.utils.timer import Timer
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool as PoolType
 
 __all__ = [
     "ProgressBar",
@@ -123,6 +124,8 @@ def init_pool(
     initargs: tuple[Any, ...] | None = None,
 ) -> PoolType:
     """A ``multiprocessing.Pool``; ``initargs`` must be a tuple (TypeError otherwise)."""
+    from multiprocessing import Pool  # imported when a pool is made, not with mmlight.utils
+
     if initializer is None:
         return Pool(process_num)
     if initargs is None:

@@ -8,7 +8,6 @@ works without it and a call says how to install it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sized
-from multiprocessing import Pool
 from typing import Any
 
 __all__ = ["track_progress_rich"]
@@ -110,6 +109,8 @@ def track_progress_rich(
                 results.append(worker(task)[0])
                 progress.update(task_id, advance=1, refresh=True)
             return results
+        from multiprocessing import Pool
+
         finished: list[tuple[Any, int]] = []
         with Pool(nproc) as pool:
             for result in pool.imap_unordered(worker, indexed, chunksize):
