@@ -51,7 +51,8 @@ class PetrelBackend(BaseStorageBackend):
                 "backend='petrel', which fsspec's s3fs serves: pip install s3fs.)"
             ) from None
         self._client: Any = client.Client(conf_path=conf_path, enable_mc=enable_mc)
-        assert isinstance(path_mapping, dict) or path_mapping is None
+        if not (path_mapping is None or isinstance(path_mapping, dict)):
+            raise AssertionError(f"path_mapping must be a dict or None, got {path_mapping!r}")
         self.path_mapping = path_mapping
 
     # -- path spelling -------------------------------------------------------------------
@@ -113,7 +114,8 @@ class PetrelBackend(BaseStorageBackend):
 
     @contextmanager
     def get_local_path(self, filepath: PathLike) -> Iterator[str]:
-        assert self.isfile(filepath)
+        if not self.isfile(filepath):
+            raise AssertionError(f"get_local_path: {filepath} is not a file")
         with tempfile.NamedTemporaryFile(delete=False) as stream:
             name = stream.name
             stream.write(self.get(filepath))
