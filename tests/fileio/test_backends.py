@@ -412,3 +412,11 @@ def test_http_backend_reads(http_root: str) -> None:
         assert Path(local).read_text() == "hi there"
     assert not osp.exists(local)
     assert fileio.load(f"{http_root}/h.json") == {"k": 1}
+
+
+def test_petrel_argument_checks(fake_petrel: Any) -> None:
+    with pytest.raises(AssertionError, match="path_mapping must be a dict or None"):
+        PetrelBackend(path_mapping=3)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="s3://b/nope is not a file"), \
+            PetrelBackend().get_local_path("s3://b/nope"):
+        pass
