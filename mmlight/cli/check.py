@@ -6,7 +6,10 @@ Runner refuses before training (``mmlight.runner.config_checks.RULES``: counters
 batch sizes, ``nonfinite_loss``); every ``type`` at a place whose registry is known resolves
 there (or as a dotted import path), with a did-you-mean; the other keys of such a dict are
 arguments the class accepts. Types nested deep inside ``model`` (``norm_cfg``, ``loss_cls``,
-...) belong to registries the check cannot know, so an unresolved one there is a warning.
+...) belong to registries the check cannot know, so an unresolved one there is a warning; and
+the model's code builds them, often adding arguments (mmcv's ``build_norm_layer`` gives
+``num_features``) or taking some out (``requires_grad``), so there a missing argument is no
+problem and an unknown one is a warning. Vis backends get ``save_dir`` from the visualizer.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ STAGES = {
 INJECTED = frozenset(
     {"runner", "dataloader", "evaluator", "params", "optimizer", "dataset", "model", "module"}
 )
+# ... and those one registry's owner supplies (a visualizer gives its backends save_dir).
+INJECTED_BY_REGISTRY = {"VISBACKENDS": frozenset({"save_dir"})}
 
 
 @dataclass
@@ -186,7 +191,11 @@ def _resolve(registry: Any, type_name: str, scope: str | None) -> Any:
         return reg.get(type_name), reg
 
 
-def _argument_problems(obj: Any, node: Mapping[str, Any]) -> list[str]:
+def _argument_problems(
+    obj: Any, node: Mapping[str, Any], nested: bool = False, injected: frozenset[str] = INJECTED
+) -> list[str]:
+    """Keys ``obj`` does not take, then (unless ``nested`` in a model, whose code may supply
+    them) arguments it needs that are missing and not ``injected`` by the builder."""
     try:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):
@@ -210,11 +219,11 @@ def _argument_problems(obj: Any, node: Mapping[str, Any]) -> list[str]:
                     f"{node['type']!r} takes no argument {key!r}" + (f"; {hint}" if hint else "")
                     + f" (accepted: {', '.join(n for n in named if n != 'self')})"
                 )
-    if not inspect.isclass(obj):
-        return problems  # a function's config keys are partial arguments
+    if not inspect.isclass(obj) or nested:
+        return problems  # a function's keys are partial arguments; a nested dict's owner adds
     for name, param in params.items():
         if (param.default is inspect.Parameter.empty and name not in given and name != "self"
-                and name not in INJECTED
+                and name not in injected
                 and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)):
             problems.append(f"{node['type']!r} needs argument {name!r}, which is missing")
     return problems
@@ -304,8 +313,14 @@ def check_config(cfg: Any) -> list[Problem]:
                 warning=not strict,
             ))
             continue
-        for message in _argument_problems(obj, node):
-            problems.append(Problem(path, message, _line_of(text, type_name)))
+        injected = INJECTED | INJECTED_BY_REGISTRY.get(reg_name, frozenset())
+        for message in _argument_problems(obj, node, nested=not strict, injected=injected):
+            problems.append(Problem(
+                path,
+                message + ("" if strict else " (nested in model: its code may take it out)"),
+                _line_of(text, type_name),
+                warning=not strict,
+            ))
     return problems
 
 
