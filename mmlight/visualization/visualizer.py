@@ -86,8 +86,9 @@ class Visualizer(DrawingMixin, ManagerMixin):
             vis_backends = [vis_backends]
         if not isinstance(vis_backends, Sequence) or isinstance(vis_backends, str):
             raise VisualizationTypeError(
-                "Visualizer: vis_backends must be a list of backend configs (dicts) or "
-                f"BaseVisBackend instances, but got {type(vis_backends).__name__}"
+                "Visualizer: vis_backends must be a list of dicts or a list of BaseBackend "
+                f"instances (backend configs or built backends), but got "
+                f"{type(vis_backends).__name__}"
             )
         built: list[tuple[str, BaseVisBackend]] = []
         for index, item in enumerate(vis_backends):
@@ -100,8 +101,8 @@ class Visualizer(DrawingMixin, ManagerMixin):
                 item = VISBACKENDS.build(cfg)
             elif not isinstance(item, BaseVisBackend):
                 raise VisualizationTypeError(
-                    f"Visualizer: vis_backends[{index}] must be a dict or a BaseVisBackend, but "
-                    f"got {type(item).__name__}"
+                    "Visualizer: vis_backends must be a list of dicts or a list of BaseBackend "
+                    f"instances, but vis_backends[{index}] is a {type(item).__name__}"
                 )
             if _needs_save_dir(item):
                 warnings.warn(

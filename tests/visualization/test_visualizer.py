@@ -104,9 +104,9 @@ def test_backend_needing_save_dir_is_skipped_with_a_warning() -> None:
 
 
 def test_bad_vis_backends() -> None:
-    with pytest.raises(TypeError, match=r"vis_backends must be a list of backend configs"):
+    with pytest.raises(TypeError, match=r"vis_backends must be a list of dicts or a list of Base"):
         Visualizer(name=_name(), vis_backends="LocalVisBackend")
-    with pytest.raises(TypeError, match=r"vis_backends\[0\] must be a dict or a BaseVisBackend"):
+    with pytest.raises(TypeError, match=r"BaseBackend instances, but vis_backends\[0\] is a int"):
         Visualizer(name=_name(), vis_backends=[3])
 
 
