@@ -254,7 +254,7 @@ def _load_url(url: str, model_dir: str | None, map_location: Any, progress: bool
         raise ValueError(f"cannot download {url}: the URL names no file to cache it as")
     cached = os.path.join(folder, basename)
     if not os.path.exists(cached):
-        sys.stderr.write(f'Downloading: "{url}" to {cached}\n')
+        sys.stdout.write(f'Downloading: "{url}" to {cached}\n')  # as torch.hub says it
         try:
             download_url_to_file(url, cached, None, progress=progress)
         except (URLError, OSError, http.client.HTTPException, ValueError) as error:

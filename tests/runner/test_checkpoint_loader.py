@@ -193,7 +193,7 @@ def test_http_downloads_once_into_torch_hubs_cache(
     for loaded in (first, again, from_dir):
         assert _same(loaded["state_dict"], _weights(2.0))
     captured = capsys.readouterr()
-    assert f'Downloading: "{url}" to {caches / "w-1234.pth"}' in captured.err
+    assert f'Downloading: "{url}" to {caches / "w-1234.pth"}' in captured.out
     assert f"Loads checkpoint by http backend from path: {url}" in captured.out
 
 
@@ -454,7 +454,7 @@ def test_s3_and_petrel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     fake = _fake_petrel(good, asked)
     monkeypatch.setitem(sys.modules, "petrel_client", fake)
-    monkeypatch.setitem(sys.modules, "petrel_client.client", fake.client)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "petrel_client.client", fake.client)
     for name in ("cluster:s3://bucket/w.pth", "petrel://bucket/w.pth", "s3://bucket/w.pth"):
         assert _same(_load_checkpoint(name, logger="silent"), _weights())
     assert asked == ["cluster:s3://bucket/w.pth", "s3://bucket/w.pth", "s3://bucket/w.pth"]
@@ -509,7 +509,7 @@ def test_a_malicious_pickle_is_refused_through_every_scheme(
     asked: list[str] = []
     fake = _fake_petrel(local, asked)
     monkeypatch.setitem(sys.modules, "petrel_client", fake)
-    monkeypatch.setitem(sys.modules, "petrel_client.client", fake.client)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "petrel_client.client", fake.client)
     with serving(served_dir) as server:
         (home / "open_mmlab.json").write_text(json.dumps({
             "evil_url": f"{server.url}/evil.pth", "evil_path": str(local)}))
