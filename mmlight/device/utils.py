@@ -151,3 +151,20 @@ def get_device() -> str:
         if available():
             return name
     return "cpu"
+
+
+# mmengine's module constants, computed when first read instead of at import.
+_CONSTANTS = {
+    "DEVICE": get_device,
+    "IS_NPU_AVAILABLE": is_npu_available,
+    "IS_MLU_AVAILABLE": is_mlu_available,
+    "IS_DIPU_AVAILABLE": is_dipu_available,
+    "IS_MUSA_AVAILABLE": is_musa_available,
+}
+
+
+def __getattr__(name: str) -> Any:
+    probe = _CONSTANTS.get(name)
+    if probe is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return probe()

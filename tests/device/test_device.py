@@ -135,3 +135,16 @@ def test_parity_with_mmengine() -> None:
         "is_npu_support_full_precision",
     ]:
         assert getattr(D, name)() == getattr(theirs, name)(), name
+
+
+def test_module_constants_like_mmengine() -> None:
+    assert D.get_device() == DU.DEVICE
+    assert DU.IS_NPU_AVAILABLE is D.is_npu_available()
+    assert DU.IS_MUSA_AVAILABLE is D.is_musa_available()
+    with pytest.raises(AttributeError, match="has no attribute 'NOPE'"):
+        DU.NOPE  # noqa: B018
+    pytest.importorskip("mmengine")
+    import mmengine.device.utils as theirs
+
+    for name in ["DEVICE", "IS_NPU_AVAILABLE", "IS_MLU_AVAILABLE", "IS_DIPU_AVAILABLE"]:
+        assert getattr(DU, name) == getattr(theirs, name), name
