@@ -87,7 +87,8 @@ def get_file_backend(
     if not enable_singleton:
         return _get_file_backend(prefix, backend_args)
     try:
-        key = f"{prefix}:{json.dumps(backend_args)}"
+        # the key mmengine builds (json.dumps({}) is '{}'; skipped for speed when empty)
+        key = f"{prefix}:{json.dumps(backend_args) if backend_args else '{}'}"
     except TypeError:  # arguments JSON cannot spell (mmlight: build, do not cache)
         return _get_file_backend(prefix, backend_args)
     if key not in backend_instances:

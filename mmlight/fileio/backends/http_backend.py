@@ -11,7 +11,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.request import urlopen
 
 from mmlight.fileio.backends.fsspec_backend import FsspecBackend
 from mmlight.fileio.uri import PathLike
@@ -23,6 +22,8 @@ class HTTPBackend(FsspecBackend):
     """Files behind HTTP(S) URLs."""
 
     def get(self, filepath: PathLike) -> bytes:
+        from urllib.request import urlopen  # ~30 ms to import (ssl, email): only when used
+
         with urlopen(str(filepath)) as response:
             return bytes(response.read())
 
