@@ -420,3 +420,34 @@ def test_petrel_argument_checks(fake_petrel: Any) -> None:
     with pytest.raises(AssertionError, match="s3://b/nope is not a file"), \
             PetrelBackend().get_local_path("s3://b/nope"):
         pass
+
+
+def test_presigned_url_through_a_signing_filesystem() -> None:
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    calls: list[tuple[str, int, dict]] = []
+
+    class Signing(MemoryFileSystem):
+        protocol = "signmem"
+
+        def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
+            calls.append((path, expiration, kwargs))
+            return f"https://signed/{path}?e={expiration}"
+
+    fsspec.register_implementation("signmem", Signing, clobber=True)
+    url = fileio.generate_presigned_url("signmem://b/v.mp4", expires_in=60)
+    assert url.startswith("https://signed/") and url.endswith("b/v.mp4?e=60")
+    fileio.generate_presigned_url("signmem://b/v.mp4", "put_object")
+    assert calls[0][2] == {} and calls[1][2] == {"client_method": "put_object"}
+
+
+def test_import_stays_light() -> None:
+    import subprocess
+
+    code = ("import sys, mmlight.fileio\n"
+            "print(','.join(m for m in ('torch', 'fsspec', 'numpy', 'mmengine', 'yaml', "
+            "'urllib.request') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"import mmlight.fileio loaded {out}"
