@@ -163,3 +163,10 @@ def test_handlers_read_and_write_paths(tmp_path: Path) -> None:
         handler.dump_to_path(DATA, path)
         assert handler.load_from_path(path) == DATA
     assert fileio.PickleHandler.str_like is False and fileio.JsonHandler.str_like is True
+
+
+@pytest.mark.parametrize("ext", ["json", "pkl"])
+def test_round_trip_through_petrel(fake_petrel: Any, ext: str) -> None:
+    fileio.dump(DATA, f"s3://bucket/a.{ext}")  # petrel_client importable: s3:// is petrel's
+    assert list(fake_petrel.store) == [f"s3://bucket/a.{ext}"]
+    assert fileio.load(f"petrel://bucket/a.{ext}") == DATA
