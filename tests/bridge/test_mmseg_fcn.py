@@ -329,3 +329,13 @@ def test_the_mmcv_ops_stand_in_fakes_no_op() -> None:
             NotImplementedError, match=rf"mmcv\.ops\.{name} is not available: .*install full mmcv"
         ):
             getattr(standin, name)()
+
+
+def test_mmlight_check_finds_no_error_in_the_child_config(fcn: dict[str, Run]) -> None:
+    project = fcn["mmengine"].work_dir.parent
+
+    checked = _run([str(BIN / "mmlight"), "check", "child.py"], project, project)
+
+    # only mmseg's norm_cfg=dict(type='BN', requires_grad=True), which mmcv's builder takes apart
+    assert checked.stdout.strip() == "child.py: OK (3 warning(s))"
+    assert checked.stderr.count("'BN' takes no argument 'requires_grad'") == 3
