@@ -112,7 +112,8 @@ def is_seq_of(
     if seq_type is None:
         container: type = abc.Sequence
     else:
-        assert isinstance(seq_type, type)
+        if not isinstance(seq_type, type):
+            raise AssertionError(f"seq_type must be a class, but got {seq_type!r}")
         container = seq_type
     if not isinstance(seq, container):
         return False
@@ -136,7 +137,10 @@ def slice_list(in_list: list[Any], lens: int | list[int]) -> list[list[Any]]:
     otherwise); a list of lengths must add up to the list's length (ValueError otherwise).
     """
     if isinstance(lens, int):
-        assert len(in_list) % lens == 0
+        if len(in_list) % lens != 0:
+            raise AssertionError(
+                f"a list of length {len(in_list)} cannot be cut into pieces of length {lens}"
+            )
         lens = [lens] * (len(in_list) // lens)
     if not isinstance(lens, list):
         raise TypeError('"indices" must be an integer or a list of integers')
@@ -263,12 +267,13 @@ def deprecated_api_warning(
                         arg_names[arg_names.index(src)] = dst
             for src, dst in name_dict.items():
                 if src in kwargs:
-                    assert dst not in kwargs, (
-                        f"The expected behavior is to replace the deprecated key `{src}` to "
-                        f"new key `{dst}`, but got them in the arguments at the same time, "
-                        f"which is confusing. `{src} will be deprecated in the future, please "
-                        f"use `{dst}` instead."
-                    )
+                    if dst in kwargs:
+                        raise AssertionError(
+                            f"The expected behavior is to replace the deprecated key `{src}` to "
+                            f"new key `{dst}`, but got them in the arguments at the same time, "
+                            f"which is confusing. `{src} will be deprecated in the future, "
+                            f"please use `{dst}` instead."
+                        )
                     warnings.warn(
                         _deprecated_arg_message(src, dst, func_name),
                         DeprecationWarning,
@@ -287,9 +292,8 @@ def is_method_overridden(method: str, base_class: type, derived_class: type | An
 
     ``base_class`` must be a class: AssertionError otherwise, as in mmengine.
     """
-    assert isinstance(base_class, type), (
-        "base_class doesn't accept instance, Please pass class instead."
-    )
+    if not isinstance(base_class, type):
+        raise AssertionError("base_class doesn't accept instance, Please pass class instead.")
     if not isinstance(derived_class, type):
         derived_class = type(derived_class)
     return bool(getattr(derived_class, method) != getattr(base_class, method))

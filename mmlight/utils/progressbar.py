@@ -62,7 +62,8 @@ class ProgressBar:
 
     def update(self, num_tasks: int = 1) -> None:
         """Count ``num_tasks`` more as done and redraw."""
-        assert num_tasks > 0
+        if num_tasks <= 0:
+            raise AssertionError(f"num_tasks must be positive, but got {num_tasks}")
         self.completed += num_tasks
         elapsed = self.timer.since_start()
         fps = self.completed / elapsed if elapsed > 0 else float("inf")
@@ -88,9 +89,11 @@ class ProgressBar:
 def _tasks_and_count(tasks: Any) -> tuple[Iterable[Any], int]:
     """``(iterable, n)`` pairs and sequences, the two ways to give tasks, as (tasks, count)."""
     if isinstance(tasks, tuple):
-        assert len(tasks) == 2
-        assert isinstance(tasks[0], Iterable)
-        assert isinstance(tasks[1], int)
+        if not (len(tasks) == 2 and isinstance(tasks[0], Iterable) and isinstance(tasks[1], int)):
+            raise AssertionError(
+                "tasks given as a tuple must be (iterable of tasks, number of tasks), "
+                f"but got {tasks!r}"
+            )
         return tasks[0], tasks[1]
     if isinstance(tasks, Sequence):
         return tasks, len(tasks)

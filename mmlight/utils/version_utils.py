@@ -24,9 +24,11 @@ def digit_version(version_str: str, length: int = 4) -> tuple[int, ...]:
     """
     from packaging.version import parse  # imported on first use: ~1 ms off `import mmlight`
 
-    assert "parrots" not in version_str
+    if "parrots" in version_str:
+        raise AssertionError(f"parrots versions cannot be compared: {version_str!r}")
     version = parse(version_str)
-    assert version.release, f"failed to parse version {version_str}"
+    if not version.release:  # packaging always gives one; mmengine checks anyway
+        raise AssertionError(f"failed to parse version {version_str}")
     release = list(version.release[:length])
     release += [0] * (length - len(release))
     if version.is_prerelease:
@@ -43,8 +45,7 @@ def digit_version(version_str: str, length: int = 4) -> tuple[int, ...]:
                 rank = _OTHER_PRE_RELEASE
             release += [rank, number]
     elif version.is_postrelease:
-        assert version.post is not None
-        release += [1, version.post]
+        release += [1, int(version.post or 0)]
     else:
         release += [0, 0]
     return tuple(release)

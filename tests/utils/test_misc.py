@@ -100,7 +100,7 @@ def test_slice_list() -> None:
         slice_list(in_list, 2.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="sum of lens and list length does not match: 3 != 6"):
         slice_list(in_list, [1, 2])
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="length 6 cannot be cut into pieces of length 4"):
         slice_list(in_list, 4)
 
 

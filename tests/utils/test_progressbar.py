@@ -145,7 +145,7 @@ def test_track_progress_forwards_kwargs(clock: FakeClock) -> None:
 def test_track_progress_rejects_bad_tasks() -> None:
     with pytest.raises(TypeError, match='"tasks" must be a tuple object or a sequence object'):
         track_progress(abs, {1, 2}, file=io.StringIO())  # type: ignore[arg-type]
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"must be \(iterable of tasks, number of tasks\)"):
         track_progress(abs, ([1], 1, 2), file=io.StringIO())
 
 

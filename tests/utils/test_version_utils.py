@@ -66,7 +66,7 @@ def test_digit_version_values() -> None:
     assert digit_version("1.0.0a1") < digit_version("1.0.0b1") < digit_version("1.0.0rc1")
     assert digit_version("1.0.0rc1") < digit_version("1.0.0") < digit_version("1.0.0.post1")
     assert digit_version("1.10.0a0") > digit_version("1.9.1")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="parrots versions cannot be compared"):
         digit_version("parrots")
 
 

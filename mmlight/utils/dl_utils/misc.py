@@ -40,14 +40,21 @@ def tensor2imgs(
     ``C`` is 3 (RGB, turned to BGR when ``to_bgr``) or 1 (then ``to_bgr`` must be False).
     Values are ``x * std + mean``; nothing is clipped or cast. Wrong shapes: AssertionError.
     """
-    assert torch.is_tensor(tensor) and tensor.ndim == 4
+    if not (torch.is_tensor(tensor) and tensor.ndim == 4):
+        raise AssertionError("tensor2imgs needs a 4-d (N, C, H, W) tensor")
     channels = tensor.size(1)
-    assert channels in (1, 3)
+    if channels not in (1, 3):
+        raise AssertionError(f"tensor2imgs needs 1 or 3 channels, but got {channels}")
     mean = (0,) * channels if mean is None else mean
     std = (1,) * channels if std is None else std
-    assert (channels == len(mean) == len(std) == 3) or (
-        channels == len(mean) == len(std) == 1 and not to_bgr
-    )
+    if not (
+        (channels == len(mean) == len(std) == 3)
+        or (channels == len(mean) == len(std) == 1 and not to_bgr)
+    ):
+        raise AssertionError(
+            f"mean {mean} and std {std} must have one value per channel ({channels}), "
+            "and a 1-channel image cannot be converted to BGR"
+        )
     mean_t = tensor.new_tensor(mean).view(1, -1)
     std_t = tensor.new_tensor(std).view(1, -1)
     images = (tensor.permute(0, 2, 3, 1) * std_t + mean_t).detach().cpu().numpy()

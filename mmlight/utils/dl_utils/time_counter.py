@@ -55,7 +55,8 @@ class TimeCounter:
         tag: str | None = None,
         logger: MMLogger | None = None,
     ) -> TimeCounter:
-        assert warmup_interval >= 1
+        if warmup_interval < 1:
+            raise AssertionError(f"warmup_interval must be at least 1, but got {warmup_interval}")
         if tag is not None and tag in cls.instance_dict:
             return cls.instance_dict[tag]
         counter = super().__new__(cls)
@@ -93,10 +94,11 @@ class TimeCounter:
     def __enter__(self) -> None:
         if not is_main_process():
             return
-        assert self.tag is not None, (
-            "In order to clearly distinguish printing information in different contexts, "
-            "please specify the tag parameter"
-        )
+        if self.tag is None:
+            raise AssertionError(
+                "In order to clearly distinguish printing information in different contexts, "
+                "please specify the tag parameter"
+            )
         self._count += 1
         if self.with_sync and torch.cuda.is_available():
             torch.cuda.synchronize()

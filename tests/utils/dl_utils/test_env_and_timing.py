@@ -84,7 +84,7 @@ def test_same_tag_is_one_counter(clock: FakePerfCounter, logged: list[tuple[str,
 
 
 def test_argument_checks(clock: FakePerfCounter) -> None:
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="warmup_interval must be at least 1, but got 0"):
         TimeCounter(warmup_interval=0)
     with pytest.raises(AssertionError, match="please specify the tag parameter"), TimeCounter():
         pass
