@@ -6,32 +6,41 @@ LightningModule, so each of those settings becomes a Lightning strategy argument
 
 - no ``model_wrapper_cfg`` (distributed) -> ``DDPStrategy(broadcast_buffers=False,
   find_unused_parameters=cfg.find_unused_parameters)``, MMEngine's defaults;
-- ``model_wrapper_cfg=dict(type='MMDistributedDataParallel' or 'DistributedDataParallel',
-  ...)`` -> ``DDPStrategy(**the other keys)`` (torch DDP arguments such as ``static_graph``);
-- ``model_wrapper_cfg=dict(type='MMFullyShardedDataParallel', ...)``, ``strategy='fsdp'`` (and
-  Lightning's other FSDP names) and ``strategy=dict(type='FSDPStrategy', ...)`` ->
-  ``mmlight.lightning.fsdp.MMFSDPStrategy``, which shards the BaseModel as MMEngine does;
-- ``strategy='ddp' | 'deepspeed_stage_2' | ...`` -> the same Lightning string;
-- ``strategy=dict(type='DDPStrategy' | 'FSDPStrategy' | 'DeepSpeedStrategy', ...)`` -> the
-  Lightning class of that name (its ``model_wrapper`` dict is merged into the arguments);
+- ``model_wrapper_cfg=dict(type=...)`` -> the strategy :data:`MODEL_WRAPPER_TABLE` names:
+  ``DDPStrategy(**the other keys)`` for MMEngine's and torch's DDP (torch DDP arguments such
+  as ``static_graph``), ``MMSeparateDDPStrategy`` (one DDP per submodule) for
+  ``'MMSeparateDistributedDataParallel'``, ``MMFSDPStrategy`` (shards the BaseModel as MMEngine
+  does) for ``'MMFullyShardedDataParallel'``;
+- ``strategy='ddp' | 'deepspeed_stage_2' | ...`` -> the same Lightning string (Lightning's FSDP
+  names -> ``MMFSDPStrategy``);
+- ``strategy=dict(type='DDPStrategy' | 'FSDPStrategy' | 'DeepSpeedStrategy' | ...)`` (mmengine's
+  FlexibleRunner strategies) -> :data:`~mmlight.lightning.mm_strategies.STRATEGY_TABLE`;
 - ``sync_bn='torch'`` -> ``Trainer(sync_batchnorm=True)`` (Lightning converts the layers).
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mmlight.config.errors import did_you_mean
+from mmlight.lightning.mm_strategies import (
+    STRATEGY_TABLE,
+    LightningStrategyCall,
+    StrategyConfigError,
+    deepspeed_install_hint,
+    translate_strategy,
+)
 
 __all__ = [
     "DDP_WRAPPER_TYPES",
-    "STRATEGY_TYPES",
+    "MODEL_WRAPPER_TABLE",
+    "STRATEGY_TABLE",
     "StrategyConfigError",
     "check_strategy_name",
+    "model_wrapper_call",
     "strategy_from_config",
     "strategy_from_model_wrapper",
     "sync_bn_trainer_kwargs",
@@ -39,28 +48,27 @@ __all__ = [
 
 _log = logging.getLogger("mmlight.lightning")
 
-DDP_WRAPPER_TYPES = ("MMDistributedDataParallel", "DistributedDataParallel")
-_FSDP_WRAPPER_TYPES = ("MMFullyShardedDataParallel", "FullyShardedDataParallel")
-# mmengine strategy type -> Lightning strategy class name.
-STRATEGY_TYPES = {
-    "DDPStrategy": "DDPStrategy",
-    "FSDPStrategy": "FSDPStrategy",
-    "DeepSpeedStrategy": "DeepSpeedStrategy",
-    "SingleDeviceStrategy": "SingleDeviceStrategy",
-}
 # Keys of mmengine's DDP wrapper that torch's DDP does not take.
 _MMENGINE_ONLY_DDP_KEYS = ("detect_anomalous_params",)
 
+# (options, process group backend, where in the config) -> the Lightning strategy call.
+WrapperBuilder = Callable[[dict[str, Any], "str | None", str], LightningStrategyCall]
 
-class StrategyConfigError(ValueError):
-    """``model_wrapper_cfg`` or ``strategy`` names something mmlight cannot run."""
+
+def _strategy_owned(strategy: str) -> WrapperBuilder:
+    def refuse(options: dict[str, Any], backend: str | None, where: str) -> LightningStrategyCall:
+        raise StrategyConfigError(
+            f"{where}.type: this wrapper is built by {strategy}, not by a config's "
+            f"model_wrapper_cfg; set strategy=dict(type={strategy!r}, ...) instead"
+        )
+
+    return refuse
 
 
 def _deepspeed_check(name: str) -> None:
-    if importlib.util.find_spec("deepspeed") is None:
-        raise ModuleNotFoundError(
-            f"strategy {name!r} needs DeepSpeed, which is not installed: pip install deepspeed"
-        )
+    missing = deepspeed_install_hint(f"strategy {name!r}")
+    if missing is not None:
+        raise missing
 
 
 def check_strategy_name(name: str) -> str:
@@ -92,6 +100,112 @@ def _ddp_kwargs(options: Mapping[str, Any], where: str) -> dict[str, Any]:
     return kwargs
 
 
+def _ddp_call(cls: str) -> WrapperBuilder:
+    def build(options: dict[str, Any], backend: str | None, where: str) -> LightningStrategyCall:
+        kwargs = dict(process_group_backend=backend, **_ddp_kwargs(options, where))
+        return LightningStrategyCall(cls, kwargs)
+
+    return build
+
+
+def _separate_ddp(
+    options: dict[str, Any], backend: str | None, where: str
+) -> LightningStrategyCall:
+    # detect_anomalous_params is kept: each submodule's MMDistributedDataParallel takes it.
+    anomalous = options.pop("detect_anomalous_params", None)
+    kwargs = dict(process_group_backend=backend, **_ddp_kwargs(options, where))
+    if anomalous is not None:
+        kwargs["detect_anomalous_params"] = anomalous
+    return LightningStrategyCall("mmlight.lightning.separate_ddp.MMSeparateDDPStrategy", kwargs)
+
+
+def _fsdp_wrapper(
+    options: dict[str, Any], backend: str | None, where: str
+) -> LightningStrategyCall:
+    options.pop("module", None)
+    return LightningStrategyCall(
+        "mmlight.lightning.fsdp.MMFSDPStrategy",
+        dict(process_group_backend=backend, wrapper_cfg=options),
+    )
+
+
+def _data_parallel(
+    options: dict[str, Any], backend: str | None, where: str
+) -> LightningStrategyCall:
+    raise StrategyConfigError(
+        f"{where}.type='DataParallel' (one process driving several GPUs) has no Lightning "
+        "strategy (Lightning 2 removed it); launch one process per GPU instead (a launcher, "
+        "or trainer=dict(devices=N)), which uses DDP"
+    )
+
+
+# mmengine model wrapper type -> (the Lightning strategy that plays its part, its builder).
+MODEL_WRAPPER_TABLE: dict[str, tuple[str, WrapperBuilder]] = {
+    "MMDistributedDataParallel": (
+        "lightning DDPStrategy(**DDP arguments) around the LightningModule",
+        _ddp_call("lightning.pytorch.strategies.DDPStrategy"),
+    ),
+    "DistributedDataParallel": (
+        "lightning DDPStrategy(**DDP arguments) around the LightningModule",
+        _ddp_call("lightning.pytorch.strategies.DDPStrategy"),
+    ),
+    "MMSeparateDistributedDataParallel": (
+        "mmlight.lightning.separate_ddp.MMSeparateDDPStrategy (a DDPStrategy wrapping each "
+        "submodule of the BaseModel in its own DDP)",
+        _separate_ddp,
+    ),
+    "MMFullyShardedDataParallel": (
+        "mmlight.lightning.fsdp.MMFSDPStrategy (an FSDPStrategy sharding the BaseModel)",
+        _fsdp_wrapper,
+    ),
+    "FullyShardedDataParallel": (
+        "mmlight.lightning.fsdp.MMFSDPStrategy (an FSDPStrategy sharding the BaseModel)",
+        _fsdp_wrapper,
+    ),
+    "DataParallel": ("none: refused (Lightning 2 has no DataParallel strategy)", _data_parallel),
+    # built inside mmengine's strategies, never named by a config on its own
+    "MMDeepSpeedEngineWrapper": (
+        "none: refused (strategy=dict(type='DeepSpeedStrategy') builds it)",
+        _strategy_owned("DeepSpeedStrategy"),
+    ),
+    "ColossalAIModelWrapper": (
+        "none: refused (ColossalAI is not supported on Lightning)",
+        _strategy_owned("ColossalAIStrategy"),
+    ),
+    "CollosalAIModelWrapper": (  # mmengine's misspelt alias of the one above
+        "none: refused (ColossalAI is not supported on Lightning)",
+        _strategy_owned("ColossalAIStrategy"),
+    ),
+}
+DDP_WRAPPER_TYPES = ("MMDistributedDataParallel", "DistributedDataParallel")
+
+
+def model_wrapper_call(
+    model_wrapper_cfg: Mapping[str, Any],
+    process_group_backend: str | None = None,
+    where: str = "model_wrapper_cfg",
+) -> LightningStrategyCall:
+    """``model_wrapper_cfg`` (or a strategy's ``model_wrapper``) -> the Lightning strategy call."""
+    if not isinstance(model_wrapper_cfg, Mapping):
+        raise StrategyConfigError(
+            f"{where} must be a dict, got {type(model_wrapper_cfg).__name__}"
+        )
+    options = dict(model_wrapper_cfg)
+    wrapper_type = options.pop("type", "MMDistributedDataParallel")
+    if isinstance(wrapper_type, type):
+        wrapper_type = wrapper_type.__name__
+    entry = MODEL_WRAPPER_TABLE.get(wrapper_type) if isinstance(wrapper_type, str) else None
+    if entry is None:
+        known = [name for name, (lightning, _) in MODEL_WRAPPER_TABLE.items()
+                 if not lightning.startswith("none")]
+        raise StrategyConfigError(
+            f"{where}.type={wrapper_type!r} is not a model wrapper mmlight can map to "
+            f"Lightning; choose one of {', '.join(map(repr, known))}."
+            f"{did_you_mean(str(wrapper_type), known)}"
+        )
+    return entry[1](options, process_group_backend, where)
+
+
 def strategy_from_model_wrapper(
     model_wrapper_cfg: Mapping[str, Any] | None,
     find_unused_parameters: bool = False,
@@ -106,33 +220,7 @@ def strategy_from_model_wrapper(
             broadcast_buffers=False,
             find_unused_parameters=bool(find_unused_parameters),
         )
-    if not isinstance(model_wrapper_cfg, Mapping):
-        raise StrategyConfigError(
-            f"model_wrapper_cfg must be a dict, got {type(model_wrapper_cfg).__name__}"
-        )
-    options = dict(model_wrapper_cfg)
-    wrapper_type = options.pop("type", "MMDistributedDataParallel")
-    if wrapper_type in DDP_WRAPPER_TYPES:
-        return DDPStrategy(
-            process_group_backend=process_group_backend,
-            **_ddp_kwargs(options, "model_wrapper_cfg"),
-        )
-    if wrapper_type in _FSDP_WRAPPER_TYPES:
-        from mmlight.lightning.fsdp import MMFSDPStrategy
-
-        return MMFSDPStrategy(process_group_backend=process_group_backend, wrapper_cfg=options)
-    if wrapper_type == "MMSeparateDistributedDataParallel":
-        raise StrategyConfigError(
-            "model_wrapper_cfg.type='MMSeparateDistributedDataParallel' (one DDP per submodule, "
-            "for GAN-style models) has no Lightning counterpart; use "
-            "'MMDistributedDataParallel' with find_unused_parameters=True"
-        )
-    known = (*DDP_WRAPPER_TYPES, *_FSDP_WRAPPER_TYPES)
-    raise StrategyConfigError(
-        f"model_wrapper_cfg.type={wrapper_type!r} is not a model wrapper mmlight can map to "
-        f"Lightning; choose one of {', '.join(map(repr, known))}."
-        f"{did_you_mean(wrapper_type, known)}"
-    )
+    return model_wrapper_call(model_wrapper_cfg, process_group_backend).build()
 
 
 def strategy_from_config(
@@ -141,9 +229,9 @@ def strategy_from_config(
     """The config's ``strategy`` entry -> (Lightning strategy, extra Trainer kwargs).
 
     A string passes through; a ``lightning`` Strategy instance is copied (a strategy serves
-    one Trainer, and the Runner builds one per stage); a dict is built as the
-    Lightning class its ``type`` names (mmengine's ``model_wrapper`` and ``sync_bn`` keys are
-    translated, every other key is the Lightning class's argument).
+    one Trainer, and the Runner builds one per stage); a dict names an mmengine strategy
+    (FlexibleRunner's ``strategy=dict(type=...)``), translated by
+    :data:`mmlight.lightning.mm_strategies.STRATEGY_TABLE`.
     """
     import lightning.pytorch.strategies as pl_strategies
 
@@ -158,39 +246,8 @@ def strategy_from_config(
             "'deepspeed_stage_2'), a dict with a `type` key or a Lightning Strategy; got "
             f"{type(strategy).__name__}"
         )
-    options = dict(strategy)
-    strategy_type = options.pop("type", None)
-    if strategy_type not in STRATEGY_TYPES:
-        hint = did_you_mean(strategy_type, STRATEGY_TYPES)
-        raise StrategyConfigError(
-            f"strategy.type={strategy_type!r} is not supported; choose one of "
-            f"{', '.join(map(repr, STRATEGY_TYPES))}.{hint}"
-        )
-    extra: dict[str, Any] = {}
-    sync_bn = options.pop("sync_bn", None)
-    if sync_bn is not None:
-        extra.update(sync_bn_trainer_kwargs(sync_bn, "strategy.sync_bn"))
-    wrapper = options.pop("model_wrapper", None)
-    if wrapper:
-        wrapper = dict(wrapper)
-        wrapper.pop("type", None)
-        options.update(_ddp_kwargs(wrapper, "strategy.model_wrapper"))
-    if strategy_type == "DeepSpeedStrategy":
-        _deepspeed_check("DeepSpeedStrategy")
-    if strategy_type in ("DDPStrategy", "FSDPStrategy"):
-        options.setdefault("process_group_backend", process_group_backend)
-    cls = getattr(pl_strategies, STRATEGY_TYPES[strategy_type])
-    if strategy_type == "FSDPStrategy":
-        from mmlight.lightning.fsdp import MMFSDPStrategy
-
-        cls = MMFSDPStrategy
-    try:
-        return cls(**options), extra
-    except TypeError as error:
-        raise StrategyConfigError(
-            f"strategy=dict(type={strategy_type!r}, ...) has an argument Lightning's "
-            f"{cls.__name__} does not take: {error}"
-        ) from error
+    call = translate_strategy(strategy, process_group_backend)
+    return call.build(), dict(call.trainer_kwargs)
 
 
 def _fsdp_by_name(name: str, process_group_backend: str | None) -> Any:

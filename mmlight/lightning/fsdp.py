@@ -31,16 +31,25 @@ class MMFSDPStrategy(FSDPStrategy):
 
     ``wrapper_cfg`` takes MMEngine's spelling (``sharding_strategy='FULL_SHARD'``,
     ``auto_wrap_policy`` as a ``FUNCTIONS`` name, ``mixed_precision`` as a dict) and wins over
-    the Lightning arguments of the same name.
+    the Lightning arguments of the same name. ``activation_checkpointing_kwargs`` are torch's
+    ``apply_activation_checkpointing`` arguments (mmengine's ``activation_checkpointing`` with
+    its ``check_fn`` resolved); they replace what Lightning's own arguments would give.
     """
 
     strategy_name = "mm_fsdp"
 
-    def __init__(self, wrapper_cfg: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        wrapper_cfg: Mapping[str, Any] | None = None,
+        activation_checkpointing_kwargs: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.wrapper_cfg = dict(wrapper_cfg or {})
         self.wrapper_cfg.pop("type", None)
         self.wrapper_cfg.pop("module", None)
+        if activation_checkpointing_kwargs is not None:
+            self._activation_checkpointing_kwargs = dict(activation_checkpointing_kwargs)
 
     def _wrapper_kwargs(self) -> dict[str, Any]:
         root = self.root_device

@@ -1,6 +1,8 @@
 """Builds the ``lightning.Trainer`` that runs a Runner's stage.
 
 Every MMEngine -> Lightning mapping lives in ``TRAINER_MAPPING``; ``build_trainer`` applies it.
+Its model-wrapper and strategy rows come from the tables the strategy code runs
+(``MODEL_WRAPPER_TABLE``, ``STRATEGY_TABLE``), so the two cannot drift apart.
 Lightning features that MMEngine replaces with its own hooks (checkpointing, logging, progress
 bar, sanity validation, distributed sampler) are switched off so the two never both act.
 """
@@ -13,6 +15,8 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from lightning.pytorch.profilers import PassThroughProfiler
+
+from mmlight.lightning.dist_strategy import MODEL_WRAPPER_TABLE, STRATEGY_TABLE
 
 if TYPE_CHECKING:
     import lightning.pytorch as pl
@@ -46,6 +50,17 @@ TRAINER_MAPPING: dict[str, str] = {
     "model summary is logged by MMEngine hooks": "enable_model_summary=False",
     "work_dir": "default_root_dir",
     "no Lightning profiling unless asked": "profiler=a no-op profiler (cheaper than the default)",
+    "launcher + no model_wrapper_cfg": (
+        "strategy=DDPStrategy(broadcast_buffers=False, find_unused_parameters=cfg value)"
+    ),
+    **{
+        f"model_wrapper_cfg=dict(type={name!r})": lightning
+        for name, (lightning, _) in MODEL_WRAPPER_TABLE.items()
+    },
+    **{
+        f"strategy=dict(type={name!r})": row.lightning
+        for name, row in STRATEGY_TABLE.items()
+    },
 }
 
 

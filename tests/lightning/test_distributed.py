@@ -92,8 +92,23 @@ def test_model_wrapper_cfg_becomes_ddp_kwargs() -> None:
 def test_unknown_model_wrappers_are_refused() -> None:
     with pytest.raises(StrategyConfigError, match="Did you mean 'MMDistributedDataParallel'"):
         strategy_from_model_wrapper(dict(type="MMDistributedDataParalel"))
-    with pytest.raises(StrategyConfigError, match="no Lightning counterpart"):
-        strategy_from_model_wrapper(dict(type="MMSeparateDistributedDataParallel"))
+    with pytest.raises(StrategyConfigError, match=r"'DataParallel' \(one process driving several "
+                       r"GPUs\) has no Lightning strategy"):
+        strategy_from_model_wrapper(dict(type="DataParallel"))
+
+
+def test_separate_ddp_wrapper_builds_its_strategy() -> None:
+    from mmlight.lightning.separate_ddp import MMSeparateDDPStrategy
+
+    strategy = strategy_from_model_wrapper(
+        dict(type="MMSeparateDistributedDataParallel", find_unused_parameters=True,
+             detect_anomalous_params=True, device_ids=[0]),
+        process_group_backend="gloo",
+    )
+    assert type(strategy) is MMSeparateDDPStrategy
+    # detect_anomalous_params reaches each submodule's MMDistributedDataParallel
+    assert strategy._ddp_kwargs == dict(find_unused_parameters=True, detect_anomalous_params=True)
+    assert strategy._process_group_backend == "gloo"
 
 
 def test_strategy_strings_are_checked() -> None:

@@ -67,8 +67,20 @@ def test_resumed_past_max_epochs_trains_nothing(tmp_path: Any) -> None:
 def test_mapping_table_names_every_decision() -> None:
     for concept in ("launcher='none'", "CheckpointHook", "LoggerHook",
                     "DefaultSampler/InfiniteSampler shard by rank", "IterBasedTrainLoop.max_iters",
-                    "EpochBasedTrainLoop.max_epochs", "batches fetched inside the iteration"):
+                    "EpochBasedTrainLoop.max_epochs", "batches fetched inside the iteration",
+                    "launcher + no model_wrapper_cfg",
+                    "model_wrapper_cfg=dict(type='MMSeparateDistributedDataParallel')",
+                    "strategy=dict(type='FSDPStrategy')",
+                    "strategy=dict(type='DeepSpeedStrategy')"):
         assert concept in TRAINER_MAPPING
+    # every strategy and model wrapper row (tests/lightning/test_mm_strategies.py checks those
+    # tables against mmengine's registries)
+    from mmlight.lightning.dist_strategy import MODEL_WRAPPER_TABLE, STRATEGY_TABLE
+
+    for name in STRATEGY_TABLE:
+        assert f"strategy=dict(type={name!r})" in TRAINER_MAPPING
+    for name in MODEL_WRAPPER_TABLE:
+        assert f"model_wrapper_cfg=dict(type={name!r})" in TRAINER_MAPPING
 
 
 def test_readme_example_lightning_logger_and_callback_from_plain_config(tmp_path: Any) -> None:

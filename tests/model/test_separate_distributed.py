@@ -41,10 +41,10 @@ def group(tmp_path: Path) -> Iterator[None]:
         dist.destroy_process_group()
 
 
-def _two_part_model(base: type) -> nn.Module:
+def _two_part_model(base: type) -> Any:
     """``gen`` and ``disc`` trained in turn; ``frozen`` and ``act`` stay unwrapped."""
 
-    class TwoPart(base):  # type: ignore[misc, valid-type]
+    class TwoPart(base):
         def __init__(self) -> None:
             super().__init__()
             self.gen = nn.Linear(3, 3)
@@ -79,7 +79,7 @@ def _two_part_model(base: type) -> nn.Module:
     return TwoPart()
 
 
-def _optim(model: nn.Module, wrapper: type, wrapper_dict: type) -> Any:
+def _optim(model: Any, wrapper: type, wrapper_dict: type) -> Any:
     return wrapper_dict(
         gen=wrapper(torch.optim.SGD(model.gen.parameters(), lr=0.1)),
         disc=wrapper(torch.optim.SGD(model.disc.parameters(), lr=0.1)),
@@ -111,8 +111,8 @@ def test_checkpoint_keys_are_those_of_the_bare_model(group: None) -> None:
     wrapped = MMSeparateDistributedDataParallel(model)
     state = model.state_dict()
     assert list(state) == bare_keys
-    assert set(state._metadata) >= {"gen", "disc"}  # type: ignore[attr-defined]
-    assert not any("module" in key for key in state._metadata)  # type: ignore[attr-defined]
+    assert set(state._metadata) >= {"gen", "disc"}
+    assert not any("module" in key for key in state._metadata)
     # torch's load_state_dict takes wrapper-free keys and mmengine-style `gen.module.*` ones
     changed = {key: value + 1 for key, value in state.items()}
     model.load_state_dict(changed)
@@ -178,7 +178,7 @@ def test_ddp_wrapper_train_step_matches_mmengine(group: None) -> None:
             out = self.linear(inputs)
             return dict(loss=out.pow(2).mean()) if mode == "loss" else [out]
 
-    class TheirLine(mm_model.BaseModel):  # type: ignore[misc, name-defined]
+    class TheirLine(mm_model.BaseModel):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.linear = nn.Linear(3, 1)
