@@ -370,6 +370,9 @@ def test_openmmlab_names_urls_user_table_paths_and_deprecations(
         _load_checkpoint("open-mmlab://gone", logger="silent")
     with pytest.raises(UnknownModelNameError, match="nothing_like_it: no open-mmlab:// model"):
         _load_checkpoint("open-mmlab://nothing_like_it", logger="silent")
+    with pytest.raises(KeyError, match=r"vgg16_cafe: no openmmlab:// model of that name; "
+                                       r"close names: vgg16_caffe"):
+        _load_checkpoint("openmmlab://vgg16_cafe", logger="silent")
 
 
 def test_openmmlab_deprecated_names_warn_and_load_the_new_one(
