@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from mmlight.bridge import config_for
 from mmlight.dist import master_only
 from mmlight.registry import VISBACKENDS, VISUALIZERS
 from mmlight.utils.manager import ManagerMixin
@@ -145,7 +146,8 @@ class Visualizer(DrawingMixin, ManagerMixin):
     @master_only
     def add_config(self, config: Any, **kwargs: Any) -> None:
         for backend in self._vis_backends.values():
-            backend.add_config(config, **kwargs)
+            # mmengine's vis backends take mmengine's Config only (mmlight.bridge converts)
+            backend.add_config(config_for(backend, config), **kwargs)
 
     @master_only
     def add_graph(self, model: Any, data_batch: Sequence[dict] | None, **kwargs: Any) -> None:

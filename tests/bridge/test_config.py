@@ -110,3 +110,22 @@ def test_runner_records_its_config_through_an_mmengine_visualizer(tmp_path: Path
 
     dumped = EngineConfig.fromfile(str(tmp_path / "vis" / "vis_data" / "config.py"))
     assert dumped.seed == 7 and dumped.model.type == "Linear"
+
+
+def test_mmlights_visualizer_records_its_config_through_an_mmengine_backend(
+    tmp_path: Path,
+) -> None:
+    from mmengine.visualization import LocalVisBackend as EngineLocalVisBackend
+
+    from mmlight.visualization import Visualizer
+
+    path = tmp_path / "exp_cfg.py"
+    path.write_text("seed = 7\n")
+    visualizer = Visualizer(
+        vis_backends=[dict(type=EngineLocalVisBackend)], save_dir=str(tmp_path / "vis")
+    )
+    assert isinstance(visualizer.get_backend("LocalVisBackend"), EngineLocalVisBackend)
+
+    visualizer.add_config(Config.fromfile(str(path)))
+
+    assert EngineConfig.fromfile(str(tmp_path / "vis" / "vis_data" / "config.py")).seed == 7
