@@ -106,6 +106,8 @@ EXPORTS: dict[str, str] = {
     "VISUALIZERS": "registry",
     "WEIGHT_INITIALIZERS": "registry",
     "build_from_cfg": "registry",
+    "build_model_from_cfg": "registry",
+    "build_runner_from_cfg": "registry",
     "build_scheduler_from_cfg": "registry",
     "canonical_scope": "registry",
     "config_key_path": "registry",

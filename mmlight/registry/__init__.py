@@ -17,6 +17,7 @@ from mmlight.registry.errors import (
     UnknownTypeError,
     config_key_path,
 )
+from mmlight.registry.model_runner_build import build_model_from_cfg, build_runner_from_cfg
 from mmlight.registry.registry import Registry
 from mmlight.registry.root import (
     COLLATE_FUNCTIONS,
@@ -86,6 +87,8 @@ __all__ = [
     "RegistryError",
     "UnknownTypeError",
     "build_from_cfg",
+    "build_model_from_cfg",
+    "build_runner_from_cfg",
     "build_scheduler_from_cfg",
     "canonical_scope",
     "config_key_path",

@@ -6,8 +6,8 @@ each registry, so a lookup imports it on first use and ``import mmlight.registry
 
 Build functions: mmengine gives MODELS, RUNNERS and PARAM_SCHEDULERS specialised ones (a list
 of model configs -> ``Sequential``, ``runner_type`` + ``from_cfg``, ``convert_to_iter_based``).
-PARAM_SCHEDULERS has its own (``build_scheduler_from_cfg``, torch-free); the model and runner
-ones arrive with their packages; until then they use the plain ``build_from_cfg``. mmengine's
+PARAM_SCHEDULERS has its own (``build_scheduler_from_cfg``, torch-free), and so do MODELS and
+RUNNERS (``mmlight.registry.model_runner_build``, torch only once a list is built). mmengine's
 OPTIMIZERS build function only logs a note about ``TorchAdafactor``, so OPTIMIZERS uses
 ``build_from_cfg`` as well.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from mmlight.registry.build_functions import build_scheduler_from_cfg
 from mmlight.registry.default_scope import ROOT_SCOPE
+from mmlight.registry.model_runner_build import build_model_from_cfg, build_runner_from_cfg
 from mmlight.registry.registry import Registry
 
 __all__ = [
@@ -52,19 +53,22 @@ _OPTIM = ["mmlight.optim"]
 _EVALUATOR = ["mmlight.evaluator"]
 _VISUALIZATION = ["mmlight.visualization"]
 
-RUNNERS = Registry("runner", scope=ROOT_SCOPE, locations=_RUNNER)
+RUNNERS = Registry(
+    "runner", build_func=build_runner_from_cfg, scope=ROOT_SCOPE, locations=_RUNNER
+)
 RUNNER_CONSTRUCTORS = Registry("runner constructor", scope=ROOT_SCOPE, locations=_RUNNER)
 LOOPS = Registry("loop", scope=ROOT_SCOPE, locations=_RUNNER)
 HOOKS = Registry("hook", scope=ROOT_SCOPE, locations=["mmlight.hooks"])
 
-# mmengine's strategy names, each building the Lightning strategy it maps to.
-STRATEGIES = Registry("strategy", scope=ROOT_SCOPE, locations=["mmlight.lightning.mm_strategies"])
+STRATEGIES = Registry("strategy", scope=ROOT_SCOPE)
 
 DATASETS = Registry("dataset", scope=ROOT_SCOPE, locations=_DATASET)
 DATA_SAMPLERS = Registry("data sampler", scope=ROOT_SCOPE, locations=_DATASET)
 TRANSFORMS = Registry("transform", scope=ROOT_SCOPE, locations=_DATASET)
 
-MODELS = Registry("model", scope=ROOT_SCOPE, locations=_MODEL)
+MODELS = Registry(
+    "model", build_func=build_model_from_cfg, scope=ROOT_SCOPE, locations=_MODEL
+)
 MODEL_WRAPPERS = Registry("model_wrapper", scope=ROOT_SCOPE, locations=_MODEL)
 WEIGHT_INITIALIZERS = Registry("weight initializer", scope=ROOT_SCOPE, locations=_MODEL)
 
