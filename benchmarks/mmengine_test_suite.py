@@ -17,7 +17,8 @@ under mmlight) counts as an error with its module's collection error. Tests are 
 from their source, and a second rate leaves out those tied to
 
 * private names: a ``_name`` imported from mmengine, or a private module or attribute of it;
-* CUDA: a decorator (of the test or its class) or the test id mentions cuda/gpu/nccl;
+* CUDA: a decorator (of the test or its class) or the test id mentions cuda/gpu/nccl, or the
+  class's setUp puts something on CUDA;
 * the network: the test (or its class's setUp) mentions an URL scheme, a download or urlopen;
 
 and a third also leaves out the tests of mmengine.analysis, mmengine.infer and mmengine.hub.
@@ -148,12 +149,14 @@ def pytest_sessionfinish(session):
 
 PYTEST_INI = "[pytest]\ntestpaths = tests\nnorecursedirs = tests/data\n"
 
+_SETUP_METHODS = ("setUp", "setUpClass", "tearDown", "tearDownClass")
 # mmengine.analysis, mmengine.infer and mmengine.hub: mmlight's issue 15, not issue 14
 ISSUE_15_TESTS = ("tests/test_analysis/", "tests/test_infer/", "tests/test_hub/")
 
 _DOTTED_IN_STRING = re.compile(r"\bmmengine(?=\.[A-Za-z_])")
 _PRIVATE_PATH = re.compile(r"\bmmengine(\.\w+)*\._[A-Za-z]")
 _CUDA = re.compile(r"cuda|gpu|nccl", re.IGNORECASE)
+_CUDA_USE = re.compile(r"\.cuda\(|torch\.cuda\.|device=['\"]cuda")
 _NETWORK = re.compile(r"https?://|open-mmlab://|torchvision://|mmcls://|pavi://|"
                       r"urlopen|load_url|download", re.IGNORECASE)
 
@@ -256,7 +259,7 @@ class _Module:
                                   for d in cls.decorator_list)
             scope = cls.body
             nodes += [n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-                      and n.name in ("setUp", "setUpClass", "tearDown", "tearDownClass")]
+                      and n.name in _SETUP_METHODS]
         func = next((n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
                      and n.name == function), None)
         if func is not None:
@@ -289,9 +292,11 @@ def classify(original: Path, nodeid: str, cache: dict[str, _Module | None]) -> s
         return tags
     nodes, decorators = module.find(class_name, function)
     text = "".join(ast.get_source_segment(module.source, n) or "" for n in nodes)
-    if _CUDA.search(decorators):
+    setup = "".join(ast.get_source_segment(module.source, n) or "" for n in nodes
+                    if getattr(n, "name", "") in _SETUP_METHODS)
+    if _CUDA.search(decorators) or _CUDA_USE.search(setup):
         tags.add("cuda")
-    if _NETWORK.search(text + decorators):
+    if _NETWORK.search(text):  # not decorators: skip reasons cite install URLs
         tags.add("network")
     used = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
     if used & module.private_names or _PRIVATE_PATH.search(text):
