@@ -7,7 +7,10 @@ jsonargparse loader: an MMEngine ``.py``/``.json``/``.yaml`` config goes through
 ``mmlight.config.Config`` (``_base_``, ``{{...}}``, ``read_base``, ``custom_imports``) and
 becomes ``cfg``; the YAML ``--print_config`` writes is read as is. Several configs merge in the
 order given, as ``_base_`` files do. The stage then runs through the Runner, which builds the
-Trainer from ``cfg.trainer``.
+Trainer from ``cfg.trainer``. jsonargparse sees tuples as lists (YAML has none); the config the
+Runner gets has the config files' tuples back (``crop_size=(512, 1024)``: OpenMMLab transforms
+insist on tuples), also where a later YAML config gives a list for one; ``--cfg.*`` and
+``--cfg-options`` edits are read as OpenMMLab's ``DictAction`` reads them (``(a,b)`` a tuple).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import os
 import os.path as osp
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -34,7 +37,7 @@ from mmlight.cli.resolve import (
 )
 from mmlight.cli.trainer_mapping import apply_seed, apply_trainer_flags, changed_trainer_flags
 
-__all__ = ["PARSER_MODE", "MMLightCLI", "main"]
+__all__ = ["PARSER_MODE", "MMLightCLI", "main", "with_tuples"]
 
 PARSER_MODE = "mmlight"
 # Top-level keys of the YAML --print_config writes; a YAML file with only these is read as is.
@@ -69,12 +72,15 @@ class _Sources:
 
     def reset(self) -> None:
         self.merged: dict[str, Any] | None = None
+        self.typed: dict[str, Any] = {}  # merged as read: tuples kept
         self.filename: str | None = None
         self.error: BaseException | None = None
 
     def add(self, data: dict[str, Any], filename: str | None) -> dict[str, Any]:
         from mmlight.config import Config
 
+        # a later YAML's list where an earlier config has a tuple stays a tuple
+        self.typed = with_tuples(Config._merge_a_into_b(data, self.typed), self.typed)
         if self.merged is None:
             self.merged = to_plain(data)
         else:
@@ -85,6 +91,18 @@ class _Sources:
 
 
 _SOURCES = _Sources()
+
+
+def with_tuples(value: Any, typed: Any) -> Any:
+    """``value`` (parsed: lists only) with a tuple wherever ``typed`` (the configs as read) has
+    one; elsewhere as is."""
+    if isinstance(value, Mapping) and isinstance(typed, Mapping):
+        return {k: with_tuples(v, typed[k]) if k in typed else v for k, v in value.items()}
+    if isinstance(value, list) and isinstance(typed, (list, tuple)):
+        if len(value) == len(typed):
+            value = [with_tuples(v, t) for v, t in zip(value, typed, strict=True)]
+        return tuple(value) if isinstance(typed, tuple) else value
+    return value
 
 
 def _is_printed_yaml(data: Any) -> bool:
@@ -223,7 +241,7 @@ class MMLightCLI(LightningCLI):
                 "no MMEngine config given: pass one with --config CONFIG (a .py/.json/.yaml "
                 "config, or a YAML written by --print_config)"
             )
-        cfg = Config(data, filename=_SOURCES.filename)
+        cfg = Config(with_tuples(data, _SOURCES.typed), filename=_SOURCES.filename)
         if cfg_options:
             cfg.merge_from_dict(parse_cfg_options(cfg_options))
         apply_work_dir(cfg, _SOURCES.filename)
