@@ -23,6 +23,13 @@ class HookRegistryMixin:
     def hooks(self) -> list[Any]:
         return self._hooks
 
+    def get_hooks_info(self) -> str:
+        """Each mount point with its hooks in call order, as MMEngine's Runner logs it."""
+        from mmlight.hooks.mount_points import MOUNT_POINTS
+        from mmlight.runner.run_report import hooks_text
+
+        return hooks_text(self._hooks, MOUNT_POINTS)
+
     def register_hook(self, hook: Any, priority: int | str | None = None) -> None:
         from mmlight.hooks.hook_bases import is_hook
         from mmlight.hooks.priority import get_priority

@@ -188,6 +188,7 @@ class Runner(HookRegistryMixin):
         share_run_globals(default_scope=self.default_scope)
         self.log_processor = self.build_log_processor(log_processor or {})
         self.logger = self.build_logger(log_level=log_level)
+        self._log_env(self._env_cfg)
         self.message_hub = self.build_message_hub()
         share_run_globals(logger=self.logger, message_hub=self.message_hub)
         self.visualizer = self.build_visualizer(visualizer)
@@ -208,6 +209,7 @@ class Runner(HookRegistryMixin):
         self.model = self.build_model(model)
         self._hooks: list[Any] = []
         self.register_hooks(default_hooks, custom_hooks)
+        self.logger.info(f"Hooks will be executed in the following order:\n{self.get_hooks_info()}")
         self.dump_config()
 
     # ------------------------------------------------------------------ construction
@@ -256,6 +258,19 @@ class Runner(HookRegistryMixin):
         self._seed = set_random_seed(
             seed=seed, deterministic=deterministic, diff_rank_seed=diff_rank_seed
         )
+
+    def _log_env(self, env_cfg: Mapping[str, Any]) -> None:
+        """MMEngine's opening lines: system and runtime environment, then the config."""
+        from mmlight.runner.run_report import environment_text
+
+        runtime = {
+            **env_cfg, **self._randomness_cfg, "seed": self._seed,
+            "Distributed launcher": self._launcher, "Distributed training": self._distributed,
+            "GPU number": self._world_size,
+        }  # fmt: skip
+        self.logger.info(environment_text(runtime))
+        if len(self.cfg):
+            self.logger.info(f"Config:\n{self.cfg.pretty_text}")
 
     def build_log_processor(self, log_processor: Any) -> Any:
         if not isinstance(log_processor, dict):
@@ -622,8 +637,16 @@ class Runner(HookRegistryMixin):
         from mmlight.lightning.compile import maybe_compile
 
         maybe_compile(self.model, self.cfg.get("compile"), logger=self.logger)
+        from mmlight.runner.run_report import model_summary_text, run_summary_text
+
+        self.logger.info(model_summary_text(self.model))
+        started = time.perf_counter()
         model = self.train_loop.run()
         self.call_hook("after_run")
+        self.logger.info(run_summary_text(
+            self._work_dir, self._hooks, time.perf_counter() - started,
+            self.message_hub.runtime_info,
+        ))  # fmt: skip
         return model
 
     def val(self) -> dict:

@@ -200,3 +200,29 @@ def test_visualizer_files_match(tmp_path: Path) -> None:
         }
         written[name]["config"] = Config.fromfile(str(vis_data / "config.py")).to_dict()
     assert written["mmlight"] == written["mmengine"]
+
+
+def _block(path: Path, heading: str) -> str:
+    """The text a log record starting with ``heading`` holds (up to the next record)."""
+    text = path.read_text()
+    start = text.index(heading) + len(heading)
+    following = _RECORD_START.search(text, start)
+    return text[start : following.start() if following else len(text)]
+
+
+_RECORD_START = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d - ", re.MULTILINE)
+
+
+def test_same_opening_blocks(runs: tuple[Any, Any]) -> None:
+    """The log opens as mmengine's does: environments, config, then the hooks by mount point."""
+    expected, actual = runs
+    want = Path(expected.log_dir, f"{expected.timestamp}.log")
+    got = Path(actual.log_dir, f"{actual.timestamp}.log")
+    heading = "Hooks will be executed in the following order:\n"
+    assert _block(got, heading) == _block(want, heading)
+    runtime = "Runtime environment:"
+    assert _block(got, runtime) == _block(want, runtime)
+    system = _block(got, "System environment:")
+    for key in ("sys.platform", "Python", "PyTorch", "Lightning", "MMLight"):
+        assert f"\n    {key}: " in system
+    assert "Config:\n" in got.read_text() and "model = dict(type='LogsToyModel')" in got.read_text()
