@@ -5,10 +5,10 @@ changes: data paths (a tiny Cityscapes-layout dataset written here), sizes, ``nu
 ``BN`` for ``SyncBN``, no ImageNet download (``pretrained=None``), the seed, a few iterations
 with the logger and checkpoints at every step. Everything else is mmseg's: the iteration-based
 schedule, ``SegDataPreProcessor``, transforms, ``SegLocalVisualizer``, ``SegVisualizationHook``,
-``IoUMetric``, two dataloader workers. It runs three ways, each in a fresh interpreter at one
+``IoUMetric``, two dataloader workers. It runs these ways, each in a fresh interpreter at one
 thread:
 
-- ``mmlight-train`` (mmlight's Runner on Lightning);
+- ``mmlight-train`` (mmlight's Runner on Lightning), and ``mmlight fit -c`` (LightningCLI);
 - mmseg's ``tools/train.py`` under mmengine (the oracle; mmseg's ``tools/`` are not in its
   wheel, so ``TRAIN_PY`` does what that script does with the config);
 - that same script with ``runner_type='MMLightRunner'`` and ``custom_imports`` of
@@ -245,6 +245,8 @@ def fcn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         mmengine=run("mmengine", lambda wd: [python, "train.py", "child.py", str(wd)]),
         runner_type=run("runner_type", lambda wd: [
             python, "train.py", "child_lightning.py", str(wd)]),
+        lightning_cli=run("lightning_cli", lambda wd: [
+            str(BIN / "mmlight"), "fit", "-c", "child.py", "--cfg.work_dir", str(wd)]),
     )
     # Tests, each on another run's checkpoint: mmlight reads mmengine's (through its safe
     # loader) and mmengine reads mmlight's.
@@ -291,6 +293,14 @@ def test_tools_train_with_runner_type_trains_on_lightning_to_the_same_numbers(
     assert on_lightning.train == oracle.train
     assert on_lightning.val == oracle.val
     _assert_same_weights(on_lightning, oracle)
+
+
+def test_mmlight_fit_lightning_cli_trains_to_the_same_numbers(fcn: dict[str, Run]) -> None:
+    ours, oracle = fcn["lightning_cli"], fcn["mmengine"]
+
+    assert ours.train == oracle.train
+    assert ours.val == oracle.val
+    _assert_same_weights(ours, oracle)
 
 
 def test_the_test_stage_gives_the_final_validation_numbers_every_way(
