@@ -16,7 +16,8 @@ The denominator is every test pytest collects from the original files with mmeng
 under mmlight) counts as an error with its module's collection error. Tests are also classified
 from their source, and a second rate leaves out those tied to
 
-* private names: a ``_name`` imported from mmengine, or a private module or attribute of it;
+* private names: a ``_name`` imported from mmengine, or a private module or attribute of it,
+  used by the test, its class's setUp or as its class's base;
 * CUDA: a decorator (of the test or its class) or the test id mentions cuda/gpu/nccl, or the
   class's setUp puts something on CUDA;
 * the network: the test (or its class's setUp) mentions an URL scheme, a download or urlopen;
@@ -246,7 +247,7 @@ class _Module:
                         self.private_names.add(alias.asname or alias.name.split(".")[0])
 
     def find(self, class_name: str | None, function: str) -> tuple[list[ast.AST], str]:
-        """The nodes whose source ties the test (function, decorators, class setUp)."""
+        """The nodes whose source ties the test (function, decorators, class bases and setUp)."""
         scope: list[ast.stmt] = self.tree.body
         nodes: list[ast.AST] = []
         decorators = ""
@@ -258,6 +259,7 @@ class _Module:
             decorators += "".join(ast.get_source_segment(self.source, d) or ""
                                   for d in cls.decorator_list)
             scope = cls.body
+            nodes += cls.bases  # a private base class (testing._internal) ties every test
             nodes += [n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
                       and n.name in _SETUP_METHODS]
         func = next((n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
