@@ -55,11 +55,11 @@ _MMENGINE_ONLY_DDP_KEYS = ("detect_anomalous_params",)
 WrapperBuilder = Callable[[dict[str, Any], "str | None", str], LightningStrategyCall]
 
 
-def _strategy_owned(strategy: str) -> WrapperBuilder:
+def _strategy_owned(name: str, strategy: str) -> WrapperBuilder:
     def refuse(options: dict[str, Any], backend: str | None, where: str) -> LightningStrategyCall:
         raise StrategyConfigError(
-            f"{where}.type: this wrapper is built by {strategy}, not by a config's "
-            f"model_wrapper_cfg; set strategy=dict(type={strategy!r}, ...) instead"
+            f"{where}.type={name!r}: this wrapper is built by mmengine's {strategy}, not by a "
+            f"config's model wrapper; set strategy=dict(type={strategy!r}, ...) instead"
         )
 
     return refuse
@@ -166,15 +166,15 @@ MODEL_WRAPPER_TABLE: dict[str, tuple[str, WrapperBuilder]] = {
     # built inside mmengine's strategies, never named by a config on its own
     "MMDeepSpeedEngineWrapper": (
         "none: refused (strategy=dict(type='DeepSpeedStrategy') builds it)",
-        _strategy_owned("DeepSpeedStrategy"),
+        _strategy_owned("MMDeepSpeedEngineWrapper", "DeepSpeedStrategy"),
     ),
     "ColossalAIModelWrapper": (
         "none: refused (ColossalAI is not supported on Lightning)",
-        _strategy_owned("ColossalAIStrategy"),
+        _strategy_owned("ColossalAIModelWrapper", "ColossalAIStrategy"),
     ),
     "CollosalAIModelWrapper": (  # mmengine's misspelt alias of the one above
         "none: refused (ColossalAI is not supported on Lightning)",
-        _strategy_owned("ColossalAIStrategy"),
+        _strategy_owned("CollosalAIModelWrapper", "ColossalAIStrategy"),
     ),
 }
 DDP_WRAPPER_TYPES = ("MMDistributedDataParallel", "DistributedDataParallel")

@@ -95,6 +95,10 @@ def test_unknown_model_wrappers_are_refused() -> None:
     with pytest.raises(StrategyConfigError, match=r"'DataParallel' \(one process driving several "
                        r"GPUs\) has no Lightning strategy"):
         strategy_from_model_wrapper(dict(type="DataParallel"))
+    with pytest.raises(StrategyConfigError,
+                       match=r"model_wrapper_cfg.type='MMDeepSpeedEngineWrapper': this wrapper "
+                       r"is built by mmengine's DeepSpeedStrategy"):
+        strategy_from_model_wrapper(dict(type="MMDeepSpeedEngineWrapper"))
 
 
 def test_separate_ddp_wrapper_builds_its_strategy() -> None:
