@@ -204,3 +204,7 @@ def test_runner_config_strategy_key_selects_the_lightning_strategy(tmp_path: Pat
     assert kwargs["strategy"].wrapper_cfg == dict(use_orig_params=True)
     # a new strategy object for every Trainer (one per stage)
     assert runner._dist.trainer_kwargs()["strategy"] is not kwargs["strategy"]
+    if _NO_DEEPSPEED:  # refused when the Runner is built, before anything else is
+        with pytest.raises(ModuleNotFoundError, match="pip install deepspeed"):
+            Runner(model=Tiny(), work_dir=str(tmp_path / "ds"),
+                   cfg=Config(dict(strategy=dict(type="DeepSpeedStrategy"))))
