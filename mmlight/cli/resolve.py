@@ -7,6 +7,7 @@ through ``RUNNERS`` when the config names a ``runner_type``.
 
 from __future__ import annotations
 
+import copy
 import os
 import os.path as osp
 import sys
@@ -21,6 +22,7 @@ __all__ = [
     "apply_work_dir",
     "build_runner",
     "check_checkpoint",
+    "edit_config",
     "import_custom_modules",
     "load_config",
     "load_edited_config",
@@ -30,18 +32,24 @@ __all__ = [
 ]
 
 
-def load_config(path: str) -> Any:
+def load_config(path: str, import_custom_modules: bool = True) -> Any:
     """``Config.fromfile`` (``_base_``, ``{{...}}``, ``read_base``, ``custom_imports``)."""
     from mmlight.config import Config
 
     _add_cwd_to_path()
-    return Config.fromfile(path)
+    return Config.fromfile(path, import_custom_modules=import_custom_modules)
 
 
-def load_edited_config(args: Any, launcher: str | None = None) -> Any:
+def load_edited_config(
+    args: Any, launcher: str | None = None, import_custom_modules: bool = True
+) -> Any:
     """``args.config`` loaded, ``launcher`` set, then ``args.cfg_options`` merged (so an
     option may override the launcher), as the OpenMMLab scripts order it."""
-    cfg = load_config(args.config)
+    return edit_config(load_config(args.config, import_custom_modules), args, launcher)
+
+
+def edit_config(cfg: Any, args: Any, launcher: str | None = None) -> Any:
+    """``launcher`` set, then ``args.cfg_options`` merged into the loaded ``cfg``."""
     if launcher is not None:
         cfg.launcher = launcher
     if args.cfg_options:
@@ -49,11 +57,28 @@ def load_edited_config(args: Any, launcher: str | None = None) -> Any:
     return cfg
 
 
-def prepare_script_config(args: Any, prog: str) -> tuple[Any, bool]:
+def prepare_script_config(
+    args: Any, prog: str, checkpoints: Sequence[tuple[str, str]] = ()
+) -> tuple[Any, bool]:
     """The steps ``mmlight-train`` and ``mmlight-test`` share: the edited config with its
-    ``work_dir`` resolved and ``--unsafe-load`` applied; also whether unsafe loading is on."""
-    cfg = load_edited_config(args, launcher=args.launcher)
+    ``work_dir`` resolved and ``--unsafe-load`` applied; also whether unsafe loading is on.
+
+    The cheap checks (``checkpoints`` as ``(path, flag)`` exist, the work_dir can be written)
+    run before the config's ``custom_imports``, which usually load torch and the user's code.
+    """
+    from mmlight.cli.preflight import check_checkpoint_path, check_work_dir
+    from mmlight.config.config import _import_custom_modules
+
+    for path, flag in checkpoints:
+        check_checkpoint_path(path, flag)
+    cfg = load_config(args.config, import_custom_modules=False)
+    # What Config.fromfile imports: the file's own list, before --cfg-options (as in mmengine).
+    custom = copy.deepcopy(cfg.get("custom_imports", None))
+    edit_config(cfg, args, launcher=args.launcher)
     apply_work_dir(cfg, args.config, args.work_dir)
+    check_work_dir(cfg.work_dir, "--work-dir" if args.work_dir else f"work_dir in {args.config}")
+    if custom:
+        _import_custom_modules(custom, args.config)
     return cfg, apply_unsafe_load(cfg, args.unsafe_load, prog)
 
 
@@ -141,20 +166,9 @@ def check_checkpoint(path: str, flag: str = "checkpoint", unsafe_load: bool = Fa
     """
     if "://" in path:
         return  # remote: let the loader report it
-    if osp.isdir(path):
-        from mmlight.runner.checkpoint_folder import folder_is_not_a_checkpoint
+    from mmlight.cli.preflight import check_checkpoint_path
 
-        raise CLIError(folder_is_not_a_checkpoint(f"{flag} {path!r}", path))
-    if not osp.isfile(path):
-        hint = ""
-        folder = osp.dirname(path) or "."
-        if osp.isdir(folder):
-            found = sorted(f for f in os.listdir(folder) if f.endswith((".pth", ".ckpt", ".pt")))
-            if found:
-                from mmlight.config.errors import did_you_mean
-
-                hint = did_you_mean(osp.basename(path), found)
-        raise CLIError(f"{flag} {path!r} does not exist.{hint}")
+    check_checkpoint_path(path, flag)
     if zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as archive:

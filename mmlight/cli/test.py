@@ -53,7 +53,7 @@ def prepare_config(args: argparse.Namespace) -> Any:
 
     if args.out is not None:
         check_output_path(args.out, "--out", OUT_EXTENSIONS)
-    cfg, unsafe = prepare_script_config(args, PROG)
+    cfg, unsafe = prepare_script_config(args, PROG, checkpoints=[(args.checkpoint, "checkpoint")])
     check_checkpoint(args.checkpoint, unsafe_load=unsafe)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:

@@ -49,7 +49,8 @@ def prepare_config(args: argparse.Namespace) -> Any:
     """The config ``tools/train.py`` would hand to the Runner."""
     from mmlight.cli.resolve import prepare_script_config
 
-    cfg, unsafe = prepare_script_config(args, PROG)
+    resumed = [] if args.resume in (None, "auto") else [(args.resume, "--resume")]
+    cfg, unsafe = prepare_script_config(args, PROG, checkpoints=resumed)
     if args.amp:
         _enable_amp(cfg)
     if args.auto_scale_lr:
