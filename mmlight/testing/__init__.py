@@ -1,8 +1,13 @@
 """Test helpers with ``mmengine.testing``'s names, for test suites migrated to mmlight.
 
-Not here yet: ``RunnerTestCase`` (mmengine's runner fixture) and ``testing._internal``'s
-``MultiProcessTestCase``.
+``RunnerTestCase`` needs torch and the Runner; it is imported when first named. Not here yet:
+``testing._internal``'s ``MultiProcessTestCase``.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from mmlight.testing.compare import (
     assert_allclose,
@@ -16,6 +21,7 @@ from mmlight.testing.compare import (
 )
 
 __all__ = [
+    "RunnerTestCase",
     "assert_allclose",
     "assert_attrs_equal",
     "assert_dict_contains_subset",
@@ -25,3 +31,9 @@ __all__ = [
     "assert_params_all_zeros",
     "check_python_script",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RunnerTestCase":
+        return importlib.import_module("mmlight.testing.runner_test_case").RunnerTestCase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
