@@ -135,12 +135,12 @@ def test_activates_when_mmengine_registry_is_imported_later() -> None:
     out = run_python(
         """
         from mmlight import bridge
-        from mmlight.registry import MODELS, VISBACKENDS
+        from mmlight.registry import HOOKS, MODELS
         before = bridge.is_active()
         import mmengine.registry
-        print(before, bridge.is_active(), VISBACKENDS.get('ClearMLVisBackend'))
-        import mmengine.model, mmengine.visualization
-        print(VISBACKENDS.get('ClearMLVisBackend').__module__.split('.')[0])
+        print(before, bridge.is_active(), HOOKS.get('NPUProfilerHook'))  # only mmengine has it
+        import mmengine.model, mmengine.hooks
+        print(HOOKS.get('NPUProfilerHook').__module__.split('.')[0])
         print(MODELS.get('BaseDataPreprocessor').__module__.split('.')[0])
         """
     )
