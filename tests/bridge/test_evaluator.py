@@ -158,4 +158,11 @@ def test_mmengine_metrics_gather_every_rank_once_under_ddp(tmp_path: Path) -> No
     assert single["val"]["engine/indices"] == list(range(13))
     assert single["test"]["engine_test/indices"] == list(range(11))
     for rank in ranks:
-        assert (rank["val"], rank["test"]) == (single["val"], single["test"])
+        for stage, prefix in (("val", "engine"), ("test", "engine_test")):
+            assert rank[stage][f"{prefix}/indices"] == single[stage][f"{prefix}/indices"]
+            # Each rank predicts in batches of other samples than the single process: the
+            # float32 kernels may round a row differently with other rows beside it (seen on
+            # AVX-512 machines), so errors agree to float32 precision, not bit for bit.
+            assert rank[stage][f"{prefix}/mae"] == pytest.approx(
+                single[stage][f"{prefix}/mae"], rel=1e-6
+            )
