@@ -35,9 +35,14 @@ def main() -> None:
     start = time.perf_counter()
     runner = Runner.from_cfg(cfg)
     runner.train()
+    # CheckpointHook(save_best=...) recorded the best validation checkpoint; test its weights.
+    best = runner.message_hub.get_info("best_ckpt")
+    if best:
+        runner.load_checkpoint(best)
     metrics = runner.test()
     seconds = time.perf_counter() - start
-    print(f"test accuracy {metrics['digits/accuracy']:.2f}% after {seconds:.1f} s; "
+    tested = f"the best checkpoint ({osp.basename(best)})" if best else "the last weights"
+    print(f"test accuracy {metrics['digits/accuracy']:.2f}% with {tested} after {seconds:.1f} s; "
           f"checkpoints and logs in {runner.work_dir}")
 
 
