@@ -16,8 +16,9 @@ The denominator is every test pytest collects from the original files with mmeng
 under mmlight) counts as an error with its module's collection error. Tests are also classified
 from their source, and a second rate leaves out those tied to
 
-* private names: a ``_name`` imported from mmengine, or a private module or attribute of it,
-  used by the test, its class's setUp or as its class's base;
+* private names: a ``_name`` imported from mmengine or a private module of it, used by the
+  test, its class's setUp or as its class's base; or, in the test itself, a private
+  attribute of an object imported from mmengine (``Config._file2dict``);
 * CUDA: a decorator (of the test or its class) or the test id mentions cuda/gpu/nccl, or the
   class's setUp puts something on CUDA;
 * the network: the test (or its class's setUp) mentions an URL scheme, a download or urlopen;
@@ -233,15 +234,19 @@ class _Module:
         self.source = path.read_text(encoding="utf-8")
         self.tree = ast.parse(self.source)
         self.private_names: set[str] = set()
+        self.mmengine_names: set[str] = set()  # every name bound to an mmengine object
         for node in ast.walk(self.tree):
             module_name = node.module or "" if isinstance(node, ast.ImportFrom) else ""
             if isinstance(node, ast.ImportFrom) and module_name.startswith("mmengine"):
                 private_module = any(part.startswith("_") for part in module_name.split("."))
                 for alias in node.names:
+                    self.mmengine_names.add(alias.asname or alias.name)
                     if private_module or _is_private(alias.name):
                         self.private_names.add(alias.asname or alias.name)
             elif isinstance(node, ast.Import):
                 for alias in node.names:
+                    if alias.name.startswith("mmengine"):
+                        self.mmengine_names.add(alias.asname or alias.name.split(".")[0])
                     if alias.name.startswith("mmengine") and any(
                             part.startswith("_") for part in alias.name.split(".")):
                         self.private_names.add(alias.asname or alias.name.split(".")[0])
@@ -301,7 +306,13 @@ def classify(original: Path, nodeid: str, cache: dict[str, _Module | None]) -> s
     if _NETWORK.search(text):  # not decorators: skip reasons cite install URLs
         tags.add("network")
     used = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
-    if used & module.private_names or _PRIVATE_PATH.search(text):
+    # ``Config._file2dict`` in the test itself (not in housekeeping such as a tearDown that
+    # clears ``MMLogger._instance_dict``): a private attribute of an mmengine object
+    test_nodes = [n for n in nodes if getattr(n, "name", None) == function]
+    private_attribute = any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                            and n.value.id in module.mmengine_names and _is_private(n.attr)
+                            for node in test_nodes for n in ast.walk(node))
+    if used & module.private_names or private_attribute or _PRIVATE_PATH.search(text):
         tags.add("private")
     return tags
 
