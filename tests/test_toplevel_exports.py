@@ -58,6 +58,14 @@ def test_private_missing_name_imports_nothing() -> None:
     assert out == "False False ['mmlight._exports', 'mmlight.version']"
 
 
+def test_missing_public_name_loads_no_heavy_package() -> None:
+    """It searches the star-imported subpackages (none of which imports torch)."""
+    out = _run("import sys, mmlight\n"
+               "print(hasattr(mmlight, 'absent_name'),\n"
+               "      [m for m in ('torch', 'lightning', 'mmengine') if m in sys.modules])")
+    assert out == "False []"
+
+
 def test_name_loads_only_its_subpackage() -> None:
     out = _run("import sys\nfrom mmlight import print_log\n"
                "print(sorted({m.split('.')[1] for m in sys.modules\n"
