@@ -1,10 +1,11 @@
 # Quickstart: a small CNN on scikit-learn's bundled 8x8 handwritten digits (no download).
 #   python examples/digits/train.py                      (this config, via the Runner API)
-#   PYTHONPATH=examples/digits mmlight-train configs/digits/cnn_digits.py
+#   mmlight-train configs/digits/cnn_digits.py           (from the repository root)
 _base_ = ["../_base_/default_runtime.py", "../_base_/schedules/adam_cosine_10e.py"]
 
-# Registers DigitsCNN, DigitsDataset and DigitsAccuracy (examples/digits/digits_components.py).
-custom_imports = dict(imports=["digits_components"], allow_failed_imports=False)
+# Registers DigitsCNN, DigitsDataset and DigitsAccuracy (examples/digits/digits_components.py);
+# mmlight's commands put the working directory on sys.path, so this resolves from the repo root.
+custom_imports = dict(imports=["examples.digits.digits_components"], allow_failed_imports=False)
 
 model = dict(type="DigitsCNN", channels=(16, 32), hidden=64)
 

@@ -1,6 +1,6 @@
 """Train the quickstart CNN: ``python examples/digits/train.py [--work-dir DIR]``.
 
-The same as ``PYTHONPATH=examples/digits mmlight-train configs/digits/cnn_digits.py``: load the
+The same as ``mmlight-train configs/digits/cnn_digits.py`` from the repository root: load the
 MMEngine-style config, build a Runner, train (Lightning runs the loop), then test the best
 checkpoint's weights.
 """
@@ -13,7 +13,8 @@ import sys
 import time
 
 HERE = osp.dirname(osp.abspath(__file__))
-CONFIG = osp.join(HERE, "..", "..", "configs", "digits", "cnn_digits.py")
+ROOT = osp.dirname(osp.dirname(HERE))
+CONFIG = osp.join(ROOT, "configs", "digits", "cnn_digits.py")
 
 
 def main() -> None:
@@ -23,7 +24,7 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=None)
     args = parser.parse_args()
 
-    sys.path.insert(0, HERE)  # custom_imports finds digits_components here
+    sys.path.insert(0, ROOT)  # custom_imports names examples.digits.digits_components
     from mmlight.config import Config
     from mmlight.runner import Runner
 
