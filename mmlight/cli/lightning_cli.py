@@ -35,7 +35,13 @@ from mmlight.cli.resolve import (
     parse_cfg_options,
     to_plain,
 )
-from mmlight.cli.trainer_mapping import apply_seed, apply_trainer_flags, changed_trainer_flags
+from mmlight.cli.trainer_mapping import (
+    CONFIG_FLAGS,
+    apply_seed,
+    apply_trainer_flags,
+    changed_trainer_flags,
+    trainer_defaults,
+)
 
 __all__ = ["PARSER_MODE", "MMLightCLI", "main", "with_tuples"]
 
@@ -228,6 +234,7 @@ class MMLightCLI(LightningCLI):
         self.unsafe_load = apply_unsafe_load(self.cfg, split.unsafe_load, f"mmlight {subcommand}")
         namespace["cfg"] = to_plain(self.cfg.to_dict())
         if split.print_config is not None:
+            _fold_config_flags(self.cfg, namespace)
             sub_parser = self._subcommand_parsers[subcommand]
             sys.stdout.write(_dump(sub_parser, namespace, split.print_config))
             raise SystemExit(0)
@@ -327,6 +334,26 @@ class MMLightCLI(LightningCLI):
             assert self.predict_out is not None  # set in instantiate_classes
             with failures_located(self.runner, "predict"):
                 run_predict(self.runner, self.cfg, self.predict_out)
+
+
+def _fold_config_flags(cfg: Any, namespace: Any) -> None:
+    """Make ``--print_config`` write what will run: the ``--trainer.*`` flags that edit the
+    MMEngine config (``CONFIG_FLAGS``) and ``--seed_everything`` are applied to a copy of
+    ``cfg`` and go back to their defaults in the printed ``trainer`` section."""
+    import copy
+
+    trainer = namespace.get("trainer")
+    if trainer is None:
+        return
+    mapped = changed_trainer_flags({name: trainer.get(name) for name in CONFIG_FLAGS})
+    folded = copy.deepcopy(cfg)
+    apply_trainer_flags(folded, mapped)
+    apply_seed(folded, namespace.get("seed_everything"))
+    namespace["cfg"] = to_plain(folded.to_dict())
+    defaults = trainer_defaults()
+    for name in mapped:
+        trainer[name] = defaults[name]
+    namespace["seed_everything"] = None
 
 
 def _dump(parser: LightningArgumentParser, namespace: Any, flags: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from tests.cli.conftest import run_cli, write_checkpoint
 
@@ -93,9 +94,17 @@ def test_print_config_round_trip(project: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.syspath_prepend(str(project))
     args = ["fit", "-c", "toy.py", "--trainer.max_epochs", "1", "--cfg.model.hidden", "4",
             "--cfg-options", "train_cfg.val_interval=2", "--seed_everything", "7",
-            "--trainer.gradient_clip_val", "0.5"]
+            "--trainer.gradient_clip_val", "0.5", "--trainer.default_root_dir", "elsewhere",
+            "--trainer.accelerator", "cpu"]
     _, printed = _cli([*args, "--print_config"])
     assert printed.lstrip().startswith("# lightning.pytorch")
+    # What will run: flags that edit the MMEngine config are folded into cfg, not left beside it.
+    data = yaml.safe_load(printed)
+    assert data["cfg"]["train_cfg"]["max_epochs"] == 1 and data["trainer"]["max_epochs"] is None
+    assert data["cfg"]["work_dir"] == "elsewhere" and data["trainer"]["default_root_dir"] is None
+    assert data["cfg"]["randomness"]["seed"] == 7 and data["seed_everything"] is None
+    assert data["cfg"]["optim_wrapper"]["clip_grad"] == dict(max_norm=0.5, norm_type=2)
+    assert data["trainer"]["accelerator"] == "cpu"  # handed to the Trainer, as before
     (project / "printed.yaml").write_text(printed)
     original, _ = _cli(args)
     replayed, _ = _cli(["fit", "-c", "printed.yaml"])
