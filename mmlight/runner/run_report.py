@@ -149,7 +149,7 @@ def run_summary_text(
     """
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    took = f"{seconds:.1f} s" if seconds < 60 else f"{hours:d}:{minutes:02d}:{secs:02d}"
+    took = f"{seconds:.2f} s" if seconds < 60 else f"{hours:d}:{minutes:02d}:{secs:02d}"
     lines = [
         "Run summary:",
         *(f"  {line}" for line in _best_checkpoints(hooks, runtime_info)),

@@ -84,5 +84,5 @@ def test_run_summary_without_checkpoints() -> None:
     text = run_summary_text("wd", [], 125.4, {})
     assert text.splitlines()[1:3] == ["  last checkpoint: none saved", "  time: 0:02:05"]
     assert run_summary_text("s3://b/wd", [], 3.25, {}).splitlines()[2:] == [
-        "  time: 3.2 s", "  work_dir: s3://b/wd",
+        "  time: 3.25 s", "  work_dir: s3://b/wd",
     ]
