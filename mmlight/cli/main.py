@@ -42,6 +42,12 @@ def _usage() -> str:
     return USAGE.format(helpers=helpers)
 
 
+def _run_stage(argv: Sequence[str]) -> int:
+    from mmlight.cli.lightning_cli import main as stage_main
+
+    return stage_main(list(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
@@ -54,9 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"mmlight {__version__}\n")
         return 0
     if command in STAGES:
-        from mmlight.cli.lightning_cli import main as stage_main
+        if rest in (["-h"], ["--help"]):  # kept from the first time: no torch, no Lightning
+            from mmlight.cli.help_cache import print_stage_help
 
-        return stage_main([command, *rest])
+            return print_stage_help(command, _run_stage)
+        return _run_stage([command, *rest])
     if command == "print-config":
         from mmlight.cli.print_config import main as print_main
 
