@@ -9,6 +9,7 @@ which random numbers are drawn depends on it.
 from __future__ import annotations
 
 import copy
+import functools
 import os.path as osp
 import random
 import time
@@ -790,7 +791,10 @@ def _scheduler_class(cfg: Mapping) -> Any:
         return registry.get(scheduler_type)
 
 
+@functools.cache
 def _loops() -> Any:
+    """``mmlight.runner.loops``, imported on first use (it imports this module); cached because
+    the Runner's counters read it several times per iteration."""
     from mmlight.runner import loops
 
     return loops
