@@ -2,8 +2,9 @@
 
 ``LocalVisBackend`` appends one JSON object per logging step to ``<run>/vis_data/scalars.json``:
 training records carry ``iter`` (and ``epoch`` for epoch-based runs) next to their values;
-validation records carry only ``step`` (the epoch or iteration they were taken at). A curve is one
-key of one run: x from ``iter`` where the record has it, else from ``step``.
+validation records carry only ``step`` (the epoch, in epoch-based runs, or the iteration they
+were taken at). A curve is one key of one run: x from ``iter`` where the record has it, else from
+``step``, named ``epoch`` or ``iter`` by the kind of run.
 """
 
 from __future__ import annotations
@@ -162,7 +163,11 @@ def curves_for(runs: Sequence[ScalarRun], keys: Sequence[str] | None = None) -> 
                     points.append((record, y))
             if not points:
                 continue
-            x_name = "iter" if all("iter" in r for r, _ in points) else "step"
-            xs = [_x(r, x_name, i) for i, (r, _) in enumerate(points)]
+            if all("iter" in r for r, _ in points):
+                x_name = x_key = "iter"
+            else:  # validation: logged at the epoch (epoch-based runs) or iteration it ran
+                x_key = "step"
+                x_name = "epoch" if any("epoch" in r for r in run.records) else "iter"
+            xs = [_x(r, x_key, i) for i, (r, _) in enumerate(points)]
             curves.append(Curve(run.label, key, x_name, xs, [y for _, y in points]))
     return curves

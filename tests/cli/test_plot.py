@@ -44,7 +44,7 @@ def test_curves_follow_the_logged_values(tmp_path: Path) -> None:
     assert list(curves) == ["lr", "loss", "accuracy/top1"]  # bookkeeping keys left out
     assert curves["loss"].xs == [1.0, 2.0, 3.0] and curves["loss"].ys == [0.9, 0.7, 0.4]
     assert curves["loss"].x_name == "iter"
-    assert curves["accuracy/top1"].x_name == "step" and curves["accuracy/top1"].ys == [50.0]
+    assert curves["accuracy/top1"].x_name == "epoch" and curves["accuracy/top1"].ys == [50.0]
 
 
 def test_a_key_finds_the_metric_it_abbreviates(tmp_path: Path) -> None:
