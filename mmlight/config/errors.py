@@ -122,8 +122,8 @@ class ConfigUnsupportedError(ConfigError, NotImplementedError):
 
 
 class ConfigExternalBaseError(ConfigUnsupportedError, ModuleNotFoundError):
-    """A ``package::path`` base; also a ``ModuleNotFoundError`` like mmengine's error when the
-    package is missing."""
+    """A ``package::path`` base that cannot be used: the package is not installed (mmengine
+    raises ``ModuleNotFoundError`` there) or the name is not written ``package::path``."""
 
 
 class ConfigCycleError(ConfigError, RecursionError):

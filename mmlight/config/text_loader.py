@@ -22,7 +22,6 @@ from . import source
 from .config_dict import ConfigDict
 from .errors import (
     ConfigCycleError,
-    ConfigExternalBaseError,
     ConfigFileNotFoundError,
     ConfigFormatError,
     ConfigIsADirectoryError,
@@ -31,6 +30,7 @@ from .errors import (
     ConfigTypeError,
     ConfigValueError,
 )
+from .external import external_config_path, is_external, mark_scope
 from .formats import parse_json, parse_yaml
 from .lazy_loader import is_lazy_config, refuse_new_style
 from .merge import MergeSides, merge_a_into_b
@@ -186,9 +186,11 @@ class _Bases:
 def _load_bases(base_files: list[str], filename: str, options: LoadOptions) -> _Bases:
     bases = _Bases()
     for written in base_files:
-        resolved = _resolve_base(written, filename)
+        resolved, scope = _resolve_base(written, filename)
         bases.files.append(resolved)
         base_dict, base_text, base_env = load_text_config(resolved, options)
+        if scope is not None:
+            mark_scope(base_dict, scope)
         bases.texts.append(base_text)
         bases.env_variables.update(base_env)
         duplicates = bases.merged.keys() & base_dict.keys()
@@ -252,20 +254,17 @@ def _as_file_list(value: Any, filename: str) -> list[str]:
     return files
 
 
-def _resolve_base(written: str, filename: str) -> str:
-    if "::" in written:
-        raise ConfigExternalBaseError(
-            f"Base config {written!r} in {filename} names a config inside an installed "
-            f"package ('package::path'); mmlight does not support external-package bases. "
-            f"Copy that config next to yours and use a relative path instead."
-        )
+def _resolve_base(written: str, filename: str) -> tuple[str, str | None]:
+    """The base's path, and the package scope of a ``package::path`` base (else None)."""
+    if is_external(written):
+        return external_config_path(written, filename)
     resolved = source.abspath(source.join(source.dirname(filename), written))
     if not source.exists(resolved):
         raise ConfigFileNotFoundError(
             f"Base config {written!r} not found: resolved to {resolved!r}, requested by "
             f"`_base_` in {filename}"
         )
-    return resolved
+    return resolved, None
 
 
 def _to_config_dict(value: Any) -> Any:
