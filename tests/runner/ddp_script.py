@@ -146,7 +146,10 @@ def main() -> None:
             optimizer=dict(type="SGD", lr=0.05), accumulative_counts=accumulate
         ),
         custom_hooks=[dict(type="DDPRecordHook", record_grads=not fsdp)],
-        launcher="pytorch" if mode in ("pytorch", "fsdp", "fsdp_cpu") else "none",
+        launcher=(
+            "slurm" if mode == "slurm"
+            else "pytorch" if mode in ("pytorch", "fsdp", "fsdp_cpu") else "none"
+        ),
         env_cfg=dict(dist_cfg=dict(backend="nccl")),
         randomness=dict(seed=7, diff_rank_seed=diff_rank_seed),
         trainer=trainer,
