@@ -1,7 +1,7 @@
 """Test helpers with ``mmengine.testing``'s names, for test suites migrated to mmlight.
 
-``RunnerTestCase`` needs torch and the Runner; it is imported when first named. Not here yet:
-``testing._internal``'s ``MultiProcessTestCase``.
+``RunnerTestCase`` needs torch and the Runner; it is imported when first named.
+``mmlight.testing._internal.MultiProcessTestCase`` runs a test in several spawned processes.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ does, since on a loaded CI machine that is rarely the tested code's fault.
 from __future__ import annotations
 
 import faulthandler
+import importlib
+import importlib.util
 import logging
 import multiprocessing.connection
 import sys
@@ -51,6 +53,45 @@ TEST_SKIPS: dict[str, TestSkip] = {
     "generic": TestSkip(13, "Test skipped at subprocess level, look at subprocess log for "
                             "skip reason"),
 }
+
+
+class _ClassAddress(NamedTuple):
+    """Where a worker finds the test class: its module's name, that module's file, its
+    qualified name. The file is the fallback for modules that are not importable by name in a
+    fresh process (pytest's ``--import-mode=importlib`` imports test files that way)."""
+
+    module: str
+    file: str | None
+    qualname: str
+
+    @classmethod
+    def of(cls, test_class: type) -> _ClassAddress:
+        module = sys.modules.get(test_class.__module__)
+        return cls(test_class.__module__, getattr(module, "__file__", None),
+                   test_class.__qualname__)
+
+    def load(self) -> Any:
+        try:
+            module = importlib.import_module(self.module)
+        except ImportError:
+            if self.file is None:
+                raise
+            spec = importlib.util.spec_from_file_location(self.module, self.file)
+            if spec is None or spec.loader is None:
+                raise
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[self.module] = module
+            spec.loader.exec_module(module)
+        found: Any = module
+        for part in self.qualname.split("."):
+            found = getattr(found, part)
+        return found
+
+
+def _worker_main(address: _ClassAddress, rank: int, test_name: str, file_name: str,
+                 parent_pipe: Any) -> None:
+    """Spawned worker's target: find the test class, then run ``cls._run`` as mmengine does."""
+    address.load()._run(rank, test_name, file_name, parent_pipe)
 
 
 class MultiProcessTestCase(unittest.TestCase):
@@ -145,8 +186,9 @@ class MultiProcessTestCase(unittest.TestCase):
         self.processes = []
         for rank in range(int(self.world_size)):
             parent_conn, child_conn = torch.multiprocessing.Pipe()
-            process = proc(target=self.__class__._run, name=f"process {rank}",
-                           args=(rank, self._current_test_name(), self.file_name, child_conn))
+            process = proc(target=_worker_main, name=f"process {rank}",
+                           args=(_ClassAddress.of(self.__class__), rank,
+                                 self._current_test_name(), self.file_name, child_conn))
             process.start()
             self.pid_to_pipe[process.pid] = parent_conn
             self.processes.append(process)
