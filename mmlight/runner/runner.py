@@ -349,8 +349,10 @@ class Runner(HookRegistryMixin):
             return Evaluator(evaluator)
 
     def build_optim_wrapper(self, optim_wrapper: Any) -> Any:
+        from mmlight import bridge
         from mmlight.optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 
+        optim_wrapper = bridge.adopt(optim_wrapper)  # mmengine wrapper -> mmlight's, same optimizer
         if isinstance(optim_wrapper, (OptimWrapper, OptimWrapperDict)):
             return optim_wrapper
         if isinstance(optim_wrapper, Mapping):
@@ -364,6 +366,7 @@ class Runner(HookRegistryMixin):
                         return OPTIM_WRAPPERS.build(cfg)
                 with config_key_path("optim_wrapper"):
                     return build_optim_wrapper(self.model, cfg)
+            cfg = {name: bridge.adopt(value) for name, value in cfg.items()}
             if all(isinstance(v, OptimWrapper) for v in cfg.values()):
                 return OptimWrapperDict(**cfg)
         raise TypeError(
@@ -457,6 +460,7 @@ class Runner(HookRegistryMixin):
         # Through the registry even for the default classes: a bad argument is reported with
         # the key path and the arguments the loop takes.
         with config_key_path(f"{stage}_cfg"):
+            cfg["type"] = _adopted_loop_type(cfg["type"], cfg.get("_scope_"))
             return LOOPS.build(cfg, default_args=default_args)
 
     def build_train_loop(self, loop: Any) -> Any:
@@ -792,6 +796,20 @@ def _scheduler_class(cfg: Mapping) -> Any:
 
 
 @functools.cache
+def _adopted_loop_type(loop_type: Any, scope: str | None) -> Any:
+    """The loop class a ``*_cfg`` names, mmlight's own for one from mmengine's ``LOOPS``
+    (``mmlight.bridge`` adopts it); a name nothing registers stays for ``LOOPS.build`` to report."""
+    from mmlight import bridge
+
+    if isinstance(loop_type, str):
+        with LOOPS.switch_scope_and_registry(scope) as registry:
+            found = registry.get(loop_type)
+        if found is None:
+            return loop_type
+        loop_type = found
+    return bridge.adopt(loop_type)
+
+
 def _loops() -> Any:
     """``mmlight.runner.loops``, imported on first use (it imports this module); cached because
     the Runner's counters read it several times per iteration."""

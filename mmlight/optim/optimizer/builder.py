@@ -32,5 +32,8 @@ def build_optim_wrapper(model: nn.Module, cfg: Any) -> OptimWrapper:
             "paramwise_cfg": paramwise_cfg,
         }
     )
-    wrapper: OptimWrapper = constructor(model)
+    from mmlight import bridge
+
+    # a downstream constructor may build mmengine's wrapper: mmlight's over the same optimizer
+    wrapper: OptimWrapper = bridge.adopt(constructor(model))
     return wrapper
