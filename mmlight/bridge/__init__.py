@@ -25,6 +25,7 @@ from mmlight.bridge.import_watch import after_import, is_imported
 __all__ = [
     "MMENGINE_REGISTRY",
     "activate",
+    "adopt",
     "as_mmlight_config",
     "config_for",
     "deactivate",
@@ -84,6 +85,17 @@ def _install_parts() -> None:
 
     registry.install()
     accepted_types.install()
+
+
+def adopt(obj: Any) -> Any:
+    """``obj`` as mmlight's own where mmengine's kind cannot run as it is (an mmengine
+    ``OptimWrapper``/``OptimWrapperDict``, a loop class from mmengine's ``LOOPS``; the table is
+    ``mmlight.bridge.accepted_types.ADOPTED_TYPES``), else ``obj`` as is."""
+    if not is_imported("mmengine"):
+        return obj  # no mmengine object can exist
+    from mmlight.bridge import accepted_types
+
+    return accepted_types.adopt(obj)
 
 
 def as_mmlight_config(cfg: Any) -> Any:

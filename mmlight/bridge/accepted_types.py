@@ -14,6 +14,16 @@ which activating the bridge must not pay for).
   ``process`` and ``evaluate``, and a config naming one resolves through the registry bridge.
 - ``_ParamScheduler``: same life cycle; built with the wrapper's torch optimizer (it does not
   take mmlight's ``OptimWrapper``) and stepped by ``ParamSchedulerHook`` at mmengine's points.
+
+``ADOPTED_TYPES`` holds the mmengine types that cannot run as they are and are *adopted*: the
+Runner hands an object (or, for loops, a class) through :func:`adopt`, which returns mmlight's
+equivalent made from it.
+
+- ``OptimWrapper``/``OptimWrapperDict`` (a downstream constructor's result): mmlight's wrapper
+  over the same torch optimizer with the same settings, so Lightning's manual optimization
+  drives it (``mmlight.bridge.optim_wrapper``).
+- ``BaseLoop`` subclasses (a class from mmengine's ``LOOPS``): the same class body rebased on
+  mmlight's loop of that kind, so Lightning calls its ``run_iter`` (``mmlight.bridge.loops``).
 """
 
 from __future__ import annotations
@@ -21,11 +31,19 @@ from __future__ import annotations
 import sys
 from functools import partial
 from importlib import import_module
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mmlight.bridge.import_watch import after_import, is_imported
 
-__all__ = ["ACCEPTED_TYPES", "AcceptedType", "install", "uninstall"]
+__all__ = [
+    "ACCEPTED_TYPES",
+    "ADOPTED_TYPES",
+    "AcceptedType",
+    "AdoptedType",
+    "adopt",
+    "install",
+    "uninstall",
+]
 
 
 class AcceptedType(NamedTuple):
@@ -44,7 +62,49 @@ ACCEPTED_TYPES = (
 )
 
 
-def _base(row: AcceptedType) -> type:
+class AdoptedType(NamedTuple):
+    mmengine_module: str
+    mmengine_class: str
+    #: ``module:function`` returning mmlight's equivalent of an instance (or class)
+    adopter: str
+    #: the rows's objects are classes (loops arrive as the class a registry names)
+    of_classes: bool = False
+
+
+ADOPTED_TYPES = (
+    # (first match wins: mmengine's OptimWrapperDict subclasses its OptimWrapper)
+    AdoptedType(
+        "mmengine.optim.optimizer.optimizer_wrapper_dict", "OptimWrapperDict",
+        "mmlight.bridge.optim_wrapper:adopt_optim_wrapper_dict",
+    ),
+    AdoptedType(
+        "mmengine.optim.optimizer.optimizer_wrapper", "OptimWrapper",
+        "mmlight.bridge.optim_wrapper:adopt_optim_wrapper",
+    ),
+    AdoptedType(
+        "mmengine.runner.base_loop", "BaseLoop", "mmlight.bridge.loops:adopt_loop_class",
+        of_classes=True,
+    ),
+)
+
+
+def adopt(obj: Any) -> Any:
+    """mmlight's equivalent of ``obj`` if a row of ``ADOPTED_TYPES`` covers it, else ``obj``."""
+    for row in ADOPTED_TYPES:
+        if not is_imported(row.mmengine_module):
+            continue
+        base = _base(row)
+        if row.of_classes:
+            covered = isinstance(obj, type) and issubclass(obj, base)
+        else:
+            covered = isinstance(obj, base)
+        if covered:
+            module, function = row.adopter.split(":")
+            return getattr(import_module(module), function)(obj)
+    return obj
+
+
+def _base(row: AcceptedType | AdoptedType) -> type:
     base: type = getattr(sys.modules[row.mmengine_module], row.mmengine_class)
     return base
 

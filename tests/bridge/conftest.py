@@ -38,6 +38,10 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry, build_from_cfg
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='{scope}', locations=['{scope}.models'])
@@ -46,8 +50,8 @@ TRANSFORMS = Registry(
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='{scope}', locations=['{scope}.hooks'])
 METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, scope='{scope}', locations=['{scope}.metrics'])
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, scope='{scope}', locations=['{scope}.datasets'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='{scope}',
+                    locations=['{scope}.datasets', '{scope}.base_datasets'])
 PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
                             scope='{scope}', locations=['{scope}.schedulers'])
 
@@ -60,6 +64,14 @@ def build_task_util(cfg, registry, default_args=None):
 
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope='{scope}',
                       build_func=build_task_util, locations=['{scope}.task_utils'])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor', parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope='{scope}',
+    locations=['{scope}.optim_constructors'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='{scope}', locations=['{scope}.loops'])
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='{scope}',
+                       locations=['{scope}.visualization'])
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope='{scope}',
+                       locations=['{scope}.visualization'])
 """
 
 MODELS_PY = """
@@ -111,6 +123,17 @@ class LoadAnnotations:
 
     def __call__(self, results):
         return dict(results, loaded_by='{scope}')
+
+
+@TRANSFORMS.register_module()
+class PackPoint:
+    '''dict(point, label) -> what the toy models take: inputs and data_samples.'''
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def __call__(self, results):
+        return dict(inputs=results['point'] * self.scale, data_samples=results['label'])
 
 
 @TRANSFORMS.register_module()
@@ -166,6 +189,32 @@ class TinyDataset:
         return i
 """
 
+BASE_DATASETS_PY = """
+import torch
+from mmengine.dataset import BaseDataset
+
+from {scope}.registry import DATASETS
+
+
+@DATASETS.register_module()
+class TinyPointsDataset(BaseDataset):
+    '''mmengine's BaseDataset: the data list made in load_data_list, a pipeline of the
+    package's transforms (built by mmengine's Compose under the package's scope).'''
+
+    METAINFO = dict(classes=('a', 'b', 'c'))
+
+    def __init__(self, size=40, seed=0, noise=1.0, **kwargs):
+        self.size, self.seed, self.noise = size, seed, noise
+        super().__init__(**kwargs)
+
+    def load_data_list(self):
+        generator = torch.Generator().manual_seed(self.seed)
+        labels = torch.randint(0, 3, (self.size,), generator=generator)
+        centers = torch.tensor([[2.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 2.0, 0]])
+        points = centers[labels] + self.noise * torch.randn(self.size, 4, generator=generator)
+        return [dict(point=p, label=int(y)) for p, y in zip(points, labels)]
+"""
+
 TASK_UTILS_PY = """
 from {scope}.registry import TASK_UTILS
 
@@ -186,6 +235,134 @@ class TinyWarmupLR(LinearLR):
     pass
 """
 
+OPTIM_CONSTRUCTORS_PY = """
+from mmengine.optim import OptimWrapperDict
+from mmengine.registry import OPTIM_WRAPPERS, OPTIMIZERS
+
+from {scope}.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class LayerDecayConstructor:
+    '''Layer-wise learning-rate decay: the n-th of L layers with parameters (module order)
+    gets lr * decay ** (L - 1 - n). Returns mmengine's OptimWrapper.'''
+
+    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
+        self.optim_wrapper_cfg = dict(optim_wrapper_cfg)
+        self.decay = (paramwise_cfg or {}).get('layer_decay_rate', 0.5)
+
+    def __call__(self, model):
+        cfg = dict(self.optim_wrapper_cfg)
+        optimizer_cfg = dict(cfg.pop('optimizer'))
+        layers = [m for m in model.modules() if list(m.parameters(recurse=False))]
+        base_lr = optimizer_cfg['lr']
+        optimizer_cfg['params'] = [
+            dict(params=list(layer.parameters(recurse=False)),
+                 lr=base_lr * self.decay ** (len(layers) - 1 - n))
+            for n, layer in enumerate(layers)
+        ]
+        cfg.setdefault('type', 'OptimWrapper')
+        cfg['optimizer'] = OPTIMIZERS.build(optimizer_cfg)
+        return OPTIM_WRAPPERS.build(cfg)
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class TwoPartConstructor:
+    '''One optimizer per submodule named in the config (a GAN-style model):
+    optim_wrapper=dict(constructor=..., <name>=dict(optimizer=...), ...).
+    Returns mmengine's OptimWrapperDict.'''
+
+    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
+        self.optim_wrapper_cfg = dict(optim_wrapper_cfg)
+
+    def __call__(self, model):
+        wrappers = {}
+        for name, part_cfg in self.optim_wrapper_cfg.items():
+            cfg = dict(part_cfg)
+            optimizer_cfg = dict(cfg.pop('optimizer'))
+            optimizer_cfg['params'] = getattr(model, name).parameters()
+            cfg.setdefault('type', 'OptimWrapper')
+            cfg['optimizer'] = OPTIMIZERS.build(optimizer_cfg)
+            wrappers[name] = OPTIM_WRAPPERS.build(cfg)
+        return OptimWrapperDict(**wrappers)
+"""
+
+LOOPS_PY = """
+from mmengine.runner import IterBasedTrainLoop
+
+from {scope}.registry import LOOPS
+
+
+class Counting:
+    '''A mixin that is no loop: kept as it is when the loop is adopted.'''
+
+    extra_steps = 0
+
+
+@LOOPS.register_module()
+class ExtraStepLoop(Counting, IterBasedTrainLoop):
+    '''Each iteration first takes one extra optimizer step on the same batch (its loss
+    weighted by extra_weight), then the usual one.'''
+
+    def __init__(self, runner, dataloader, max_iters, extra_weight=1.0, **kwargs):
+        super().__init__(runner, dataloader, max_iters, **kwargs)
+        self.extra_weight = extra_weight
+
+    def run_iter(self, data_batch):
+        model = self.runner.model
+        wrapper = self.runner.optim_wrapper
+        with wrapper.optim_context(model):
+            data = model.data_preprocessor(data_batch, True)
+            losses = model._run_forward(data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        wrapper.update_params(loss * self.extra_weight)
+        self.extra_steps += 1
+        super().run_iter(data_batch)
+"""
+
+VISUALIZATION_PY = """
+import json
+import os.path as osp
+
+from mmengine.visualization import BaseVisBackend, Visualizer
+
+from {scope}.registry import VISBACKENDS, VISUALIZERS
+
+
+@VISBACKENDS.register_module()
+class JsonLinesVisBackend(BaseVisBackend):
+    '''Writes each scalar dict as one JSON line of <save_dir>/scalars.jsonl.'''
+
+    def _init_env(self):
+        self._path = osp.join(self._save_dir, 'scalars.jsonl')
+
+    @property
+    def experiment(self):
+        return self
+
+    def add_config(self, config, **kwargs):
+        with open(osp.join(self._save_dir, 'config_seen.txt'), 'w') as f:
+            f.write(type(config).__module__ + '.' + type(config).__name__)
+
+    def add_scalars(self, scalar_dict, step=0, file_path=None, **kwargs):
+        self._init_env()
+        with open(self._path, 'a') as f:
+            f.write(json.dumps(dict(step=step, **scalar_dict)) + '\\n')
+
+
+@VISUALIZERS.register_module()
+class TinyVisualizer(Visualizer):
+    '''A downstream visualizer: counts the scalar dicts passed through it.'''
+
+    def __init__(self, name='visualizer', **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scalar_calls = 0
+
+    def add_scalars(self, scalar_dict, step=0, file_path=None, **kwargs):
+        self.scalar_calls += 1
+        super().add_scalars(scalar_dict, step=step, file_path=file_path, **kwargs)
+"""
+
 FILES = {
     "__init__.py": "",
     "registry.py": REGISTRY_PY,
@@ -196,6 +373,10 @@ FILES = {
     "datasets.py": DATASETS_PY,
     "task_utils.py": TASK_UTILS_PY,
     "schedulers.py": SCHEDULERS_PY,
+    "base_datasets.py": BASE_DATASETS_PY,
+    "optim_constructors.py": OPTIM_CONSTRUCTORS_PY,
+    "loops.py": LOOPS_PY,
+    "visualization.py": VISUALIZATION_PY,
 }
 
 
