@@ -1,0 +1,12 @@
+"""Configs and models shipped inside installed OpenMMLab packages (``mmengine.hub``'s API)."""
+
+from mmlight.hub.hub import MissingWeightsError, get_config, get_model
+from mmlight.hub.packages import ExternalConfigNameError, PackageNotInstalledError
+
+__all__ = [
+    "ExternalConfigNameError",
+    "MissingWeightsError",
+    "PackageNotInstalledError",
+    "get_config",
+    "get_model",
+]
