@@ -83,7 +83,7 @@ def locate_failure(error: BaseException, runner: Runner, stage: str) -> None:
     if fetch is not None:
         component = _describe_fetch(fetch, key)
         mark_run_failure(error, f"{key}.dataset")
-    metric = _metric_failure(error)
+    metric = _metric_failure(error, frames)
     if metric is not None and fetch is None:
         component = metric.describe(_metric_key(runner, stage, metric.index))
         mark_run_failure(error, f"{stage}_evaluator")
@@ -161,11 +161,25 @@ def _find_eval_loop(frames: list[FrameType]) -> _EvalFrame | None:
     return found
 
 
-def _metric_failure(error: BaseException) -> Any:
-    from mmlight.evaluator.evaluator import METRIC_FAILURE_ATTR, MetricFailure
+def _metric_failure(error: BaseException, frames: list[FrameType]) -> Any:
+    """Which metric raised: as mmlight's Evaluator recorded it, else read from the traceback
+    (an evaluator a bridge accepts, e.g. mmengine's, records nothing)."""
+    from mmlight.evaluator.evaluator import METRIC_FAILURE_ATTR, MetricFailure, _kind
 
     site = getattr(error, METRIC_FAILURE_ATTR, None)
-    return site if isinstance(site, MetricFailure) else None
+    if isinstance(site, MetricFailure):
+        return site
+    for outer, frame in enumerate(frames):
+        metrics = getattr(frame.f_locals.get("self"), "metrics", None)
+        if not isinstance(metrics, list):
+            continue
+        # the innermost frame below the evaluator's whose ``self`` is one of its metrics
+        for inner in reversed(frames[outer + 1:]):
+            owner = inner.f_locals.get("self")
+            index = next((i for i, m in enumerate(metrics) if m is owner), None)
+            if index is not None:
+                return MetricFailure(index, _kind(owner), inner.f_code.co_name)
+    return None
 
 
 # -- naming things as the config does -------------------------------------------------------
