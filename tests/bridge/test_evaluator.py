@@ -166,3 +166,54 @@ def test_mmengine_metrics_gather_every_rank_once_under_ddp(tmp_path: Path) -> No
             assert rank[stage][f"{prefix}/mae"] == pytest.approx(
                 single[stage][f"{prefix}/mae"], rel=1e-6
             )
+
+
+class _BrokenMetric(engine_evaluator.BaseMetric):
+    """An mmengine metric that fails in compute_metrics (or in process, when told)."""
+
+    def __init__(self, fail_in: str = "compute_metrics", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fail_in = fail_in
+
+    def process(self, data_batch: Any, data_samples: Any) -> None:
+        if self.fail_in == "process":
+            raise KeyError("no 'gt' in the sample")
+        self.results.append(len(data_samples))
+
+    def compute_metrics(self, results: list) -> dict:
+        raise ZeroDivisionError("no positive sample")
+
+
+@pytest.mark.parametrize(
+    ("fail_in", "stage", "error", "where"),
+    [
+        ("compute_metrics", "val", ZeroDivisionError,
+         "stage val, epoch 1, computing metrics after the last iteration (5/5)"),
+        ("process", "test", KeyError, "stage test, iteration 1/4"),
+    ],
+)
+def test_a_failing_metric_in_an_mmengine_evaluator_is_located_as_mmlights_are(
+    tmp_path: Path, engine_metric: str, fail_in: str, stage: str, error: type, where: str
+) -> None:
+    lib = library("mmlight")
+    model = toy_model_class(lib.BaseModel, "BridgeMetricModel")
+    lib.MODELS.register_module(name="BridgeMetricModel", module=model, force=True)
+    metric_cls = engine_registry.METRICS.get(engine_metric)
+    runner = lib.Runner(
+        work_dir=str(tmp_path),
+        model=dict(type="BridgeMetricModel"),
+        **toy_dataloaders(partial(ToyDataset, noise=1.5), iter_based=False),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        val_cfg=dict(),
+        test_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05)),
+        val_evaluator=engine_evaluator.Evaluator([metric_cls(), _BrokenMetric(fail_in)]),
+        test_evaluator=engine_evaluator.Evaluator([metric_cls(), _BrokenMetric(fail_in)]),
+        default_hooks=dict(logger=None, checkpoint=None),
+    )
+    with pytest.raises(error) as info:
+        runner.train() if stage == "val" else runner.test()
+
+    assert info.value.__notes__ == [
+        f"(raised by {stage}_evaluator (_BrokenMetric).{fail_in}; {where})"
+    ]
