@@ -1,0 +1,11 @@
+# step milestones by iteration in an iteration-based run, linear warm-up (MultiStepLR + LinearLR)
+model = dict(type='MyNet')
+data = dict(samples_per_gpu=8, workers_per_gpu=1, train=dict(type='MyData'))
+optimizer = dict(type='SGD', lr=0.02, momentum=0.9)
+optimizer_config = dict()
+lr_config = dict(policy='step', step=[30, 45], by_epoch=False, warmup='linear', warmup_iters=10,
+                 warmup_ratio=0.001)
+momentum_config = dict(policy='step', step=[20], gamma=0.9, by_epoch=False)
+runner = dict(type='IterBasedRunner', max_iters=60)
+checkpoint_config = dict(interval=20, by_epoch=False)
+log_config = dict(interval=10, hooks=[dict(type='TextLoggerHook', by_epoch=False)])
