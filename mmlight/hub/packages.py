@@ -25,6 +25,7 @@ from mmlight.config.utils import MODULE2PACKAGE
 __all__ = [
     "ExternalConfigNameError",
     "PackageNotInstalledError",
+    "UnknownPackageError",
     "config_names",
     "iter_metafile_models",
     "mim_dir",
@@ -37,6 +38,10 @@ _SEPARATOR = "::"
 
 class PackageNotInstalledError(ModuleNotFoundError):
     """The package a ``scope::path`` name or a scope points at is not importable."""
+
+
+class UnknownPackageError(PackageNotInstalledError, AssertionError):
+    """Not installed and not an OpenMMLab scope either (mmengine asserts its table has it)."""
 
 
 class ExternalConfigNameError(ValueError, AssertionError):
@@ -71,7 +76,9 @@ def package_dir(scope: str) -> str:
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
-        raise PackageNotInstalledError(_not_installed_message(scope), name=scope)
+        if scope in MODULE2PACKAGE:
+            raise PackageNotInstalledError(_not_installed_message(scope), name=scope)
+        raise UnknownPackageError(_not_installed_message(scope), name=scope)
     return str(locations[0])
 
 
