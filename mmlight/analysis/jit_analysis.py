@@ -5,10 +5,9 @@ a handle adds the handle's count to the module that ran it and to that module's 
 Ops without a handle are *unsupported* (counted and warned about) unless they are known to
 cost nothing (shape and memory ops, ``prim::`` nodes) or were set to ``None``.
 
-Differences from mmengine 0.10.7, all deliberate: :meth:`JitModelAnalysis.copy` keeps the
+Differences from mmengine 0.10.7, both deliberate: :meth:`JitModelAnalysis.copy` keeps the
 explicitly ignored ops and the ancestor mode (mmengine's copy drops them although it says it
-keeps all settings); a failed trace leaves no scope hooks on the model; and torch's notice
-that ``torch.jit.trace`` is deprecated is silenced unless ``tracer_warnings('all')``.
+keeps all settings), and a failed trace leaves no scope hooks on the model.
 """
 
 from __future__ import annotations
@@ -51,8 +50,6 @@ _IGNORED_OPS: frozenset[str] = frozenset(
 _NO_FORWARD = (nn.Module, nn.ModuleList, nn.ModuleDict, nn.Identity)
 
 _COUNT_TYPES = (int, float, np.float64, np.int64)
-
-_JIT_DEPRECATION = r"`torch\.jit\.\w+` is deprecated"
 
 
 @dataclass
@@ -228,12 +225,6 @@ class JitModelAnalysis:
                 warnings.simplefilter("ignore")
             elif self._warn_trace == "no_tracer_warning":
                 warnings.filterwarnings("ignore", category=TracerWarning)
-            if self._warn_trace != "all":
-                # torch >= 2.10 deprecates jit tracing; the trace is this module's own means,
-                # not the user's code, so the notice is not theirs to act on
-                warnings.filterwarnings(
-                    "ignore", message=_JIT_DEPRECATION, category=DeprecationWarning
-                )
             return scoped_trace_graph(self._model, self._inputs, self._aliases)
 
     def _analyze(self) -> Statistics:
