@@ -1,0 +1,240 @@
+"""Gradual migration: a repository's imports rewritten to mmlight, its dependencies (mmcv) not.
+
+``s/mmengine/mmlight/`` in a repository's code (``tests/bridge/migrate.py``) moves its registries
+under mmlight's roots while mmcv keeps building layers through mmengine's. The bridge has to
+make each tree see the other for that to work:
+
+- the downstream package of ``conftest.py``, migrated: mmcv's unmodified ``build_norm_layer``
+  and ``ConvModule`` build the package's own norm layer (registered in its migrated ``MODELS``, a
+  child of mmlight's), and the migrated package and training script train under mmlight's Runner
+  to the losses and weights the unmigrated ones reach under mmengine's;
+- mmsegmentation 1.2.2, copied from site-packages and migrated, imports cleanly and trains the
+  FCN child config of ``test_mmseg_fcn.py`` (its migrated ``tools/train.py`` steps) to the same
+  per-iteration losses, accuracies, learning rates and validation metrics as mmengine.
+
+Each run is a fresh interpreter at one thread (the unmigrated and the migrated package share a
+name, so they cannot share a process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bridge.conftest import write_downstream
+from tests.bridge.migrate import migrate_source, migrate_tree
+
+pytestmark = pytest.mark.interop
+
+ROOT = Path(__file__).resolve().parents[2]
+STANDIN = Path(__file__).with_name("mmcv_ops_standin")
+
+
+def _python(script: Path, *args: str, cwd: Path, path: list[Path]) -> str:
+    """Run ``script`` in a fresh interpreter, ``path`` first on ``sys.path``; its stdout."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "PYTHONPATH": os.pathsep.join(map(str, [*path, STANDIN, ROOT])),  # STANDIN: mmcv.ops
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=600,
+    )
+    assert result.returncode == 0, f"{script}\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
+    return result.stdout
+
+
+def _last_json(stdout: str) -> Any:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _scalars(work_dir: Path) -> list[dict[str, Any]]:
+    (path,) = work_dir.glob("*/vis_data/scalars.json")
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+# ----------------------------------------------------------------------------- the rewrite
+
+
+def test_migrate_source_renames_the_module_in_code_only() -> None:
+    source = textwrap.dedent(
+        '''
+        """See :class:`mmengine.fileio` and https://mmengine.readthedocs.io."""
+        import mmengine
+        import mmengine.fileio as fileio
+        from mmengine.registry import MODELS as MMENGINE_MODELS
+        from mmengine import (Config,
+                              DictAction)
+        from mmcv.cnn import ConvModule  # mmcv keeps using mmengine
+        lines = mmengine.list_from_file('mmengine.txt')
+        mmengine_version = mmengine.__version__
+        message = f'MMEngine=={mmengine.__version__} {"mmengine"}'
+        '''
+    )
+
+    migrated, count = migrate_source(source)
+
+    assert count == 7
+    assert migrated == textwrap.dedent(
+        '''
+        """See :class:`mmengine.fileio` and https://mmengine.readthedocs.io."""
+        import mmlight
+        import mmlight.fileio as fileio
+        from mmlight.registry import MODELS as MMENGINE_MODELS
+        from mmlight import (Config,
+                              DictAction)
+        from mmcv.cnn import ConvModule  # mmcv keeps using mmengine
+        lines = mmlight.list_from_file('mmengine.txt')
+        mmengine_version = mmlight.__version__
+        message = f'MMEngine=={mmlight.__version__} {"mmengine"}'
+        '''
+    )
+
+
+def test_migrate_tree_copies_and_counts_without_bytecode(tmp_path: Path) -> None:
+    src = tmp_path / "src" / "pkg"
+    (src / "__pycache__").mkdir(parents=True)
+    (src / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"old")
+    (src / "mod.py").write_text("from mmengine.model import BaseModule\nimport mmcv\n")
+    (src / "plain.py").write_text("x = 'mmengine'\n")
+    (src / "data.txt").write_text("mmengine\n")
+
+    counts = migrate_tree(src, tmp_path / "dst" / "pkg")
+
+    dst = tmp_path / "dst" / "pkg"
+    assert counts == {"mod.py": 1}
+    assert (dst / "mod.py").read_text() == "from mmlight.model import BaseModule\nimport mmcv\n"
+    assert (dst / "plain.py").read_text() == "x = 'mmengine'\n"
+    assert (dst / "data.txt").read_text() == "mmengine\n"
+    assert not (dst / "__pycache__").exists()
+
+
+# ------------------------------------------------------------------- the downstream package
+
+# Added to the package's models.py: a model whose norm layers come from mmcv's builders.
+CLASSIFIER_PY = """
+
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule, build_norm_layer
+from mmengine.model import BaseModel
+
+
+@MODELS.register_module()
+class PointClassifier(BaseModel):
+    '''Norm layers of the config's type, built by mmcv's build_norm_layer and ConvModule.'''
+
+    def __init__(self, norm_cfg=dict(type='TinyNorm'), data_preprocessor=None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.norm_name, norm = build_norm_layer(norm_cfg, 4)
+        self.add_module(self.norm_name, norm)
+        self.conv = ConvModule(
+            1, 3, 3, padding=1, conv_cfg=dict(type='Conv1d'), norm_cfg=norm_cfg)
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        x = getattr(self, self.norm_name)(torch.stack(inputs))
+        logits = self.fc(self.conv(x.unsqueeze(1)).flatten(1))
+        if mode == 'loss':
+            return dict(loss=F.cross_entropy(logits, torch.tensor(data_samples)))
+        return logits
+"""
+
+# The package's training script, written against mmengine; migrated with the package.
+DOWNSTREAM_TRAIN_PY = """
+import importlib
+import json
+import sys
+
+from mmcv.cnn import ConvModule, build_norm_layer
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+package, work_dir = sys.argv[1:3]
+registry = importlib.import_module(package + '.registry')
+init_default_scope(package)
+
+def qualname(obj):
+    return type(obj).__module__ + '.' + type(obj).__qualname__
+
+# mmcv's builders, outside a run: the package's norm under the package's scope
+abbr, norm = build_norm_layer(dict(type='TinyNorm'), 4)
+conv = ConvModule(1, 3, 3, conv_cfg=dict(type='Conv1d'), norm_cfg=dict(type='TinyNorm'))
+report = dict(
+    engine=ROOT_MODELS.__module__.split('.')[0],
+    models_parent=[registry.MODELS.parent.__module__.split('.')[0], registry.MODELS.parent.scope],
+    norm=[abbr, qualname(norm), conv.norm_name, qualname(conv.norm)],
+)
+runner = Runner(
+    model=dict(type='PointClassifier'),
+    work_dir=work_dir,
+    experiment_name='migrate',
+    train_dataloader=dict(
+        batch_size=8,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        dataset=dict(type='TinyPointsDataset', size=32, pipeline=[dict(type='PackPoint')])),
+    train_cfg=dict(by_epoch=True, max_epochs=2),
+    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+    default_hooks=dict(logger=dict(type='LoggerHook', interval=1), checkpoint=None),
+    default_scope=package,
+    randomness=dict(seed=0),
+)
+runner.train()
+model = runner.model
+report['trained_norms'] = [qualname(getattr(model, model.norm_name)), qualname(model.conv.norm)]
+report['weights'] = {k: v.tolist() for k, v in model.state_dict().items()}
+print(json.dumps(report))
+"""
+
+
+def test_a_migrated_package_builds_its_norm_through_mmcv_and_trains_as_under_mmengine(
+    tmp_path: Path,
+) -> None:
+    name = "mydown_migrate"  # a fresh interpreter per run: no clash with in-process packages
+    plain = write_downstream(tmp_path / "plain", name)
+    with (plain / "models.py").open("a") as models:
+        models.write(textwrap.dedent(CLASSIFIER_PY))
+    script = tmp_path / "plain" / "train.py"
+    script.write_text(textwrap.dedent(DOWNSTREAM_TRAIN_PY))
+
+    counts = migrate_tree(plain, tmp_path / "migrated" / name)
+    migrated_script = tmp_path / "migrated" / "train.py"
+    migrated_script.write_text(migrate_source(script.read_text())[0])
+
+    assert counts == {
+        "base_datasets.py": 1, "hooks.py": 1, "loops.py": 1, "metrics.py": 1,
+        "models.py": 2, "optim_constructors.py": 2, "registry.py": 12, "schedulers.py": 1,
+        "visualization.py": 1,
+    }
+    oracle = _last_json(_python(
+        script, name, str(tmp_path / "mmengine"), cwd=tmp_path, path=[tmp_path / "plain"]))
+    ours = _last_json(_python(
+        migrated_script, name, str(tmp_path / "mmlight"), cwd=tmp_path,
+        path=[tmp_path / "migrated"]))
+
+    norm = f"{name}.models.TinyNorm"
+    assert oracle["engine"] == "mmengine"
+    assert ours["engine"] == "mmlight"
+    assert oracle["models_parent"] == ["mmengine", "mmengine"]
+    assert ours["models_parent"] == ["mmlight", "mmlight"]
+    assert ours["norm"] == oracle["norm"] == ["tn", norm, "tn", norm]
+    assert ours["trained_norms"] == oracle["trained_norms"] == [norm, norm]
+    # bit for bit: per-iteration losses (2 epochs of 4 batches) and the final weights
+    losses = {
+        engine: [(s["iter"], s["loss"]) for s in _scalars(tmp_path / engine) if "loss" in s]
+        for engine in ("mmengine", "mmlight")
+    }
+    assert [i for i, _ in losses["mmengine"]] == list(range(1, 9))
+    assert losses["mmlight"] == losses["mmengine"]
+    assert ours["weights"] == oracle["weights"]
