@@ -17,9 +17,10 @@ HELPERS = {
     "registry": "list what is registered in each registry (and in which scope)",
     "check": "check a config without running it; reports every problem at once",
     "plot": "draw the logged loss, lr and metrics of one or more runs into an image",
+    "migrate-config": "translate an MMCV 1.x config (mmdet 2.x, mmseg 0.x, ...) to MMEngine style",
 }
 
-USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check,plot}} ...
+USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check,plot,migrate-config}} ...
 
 Run MMEngine-style configs on PyTorch Lightning.
 
@@ -77,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mmlight.cli.check import main as check_main
 
         return check_main(rest)
+    if command == "migrate-config":
+        from mmlight.cli.migrate_config import main as migrate_main
+
+        return migrate_main(rest)
     if command == "plot":
         from mmlight.cli.plot import main as plot_main
 
