@@ -129,6 +129,8 @@ class Runner(HookRegistryMixin):
         self._work_dir = prepare_work_dir(work_dir)
         # (an mmengine Config, from a repo's own tools: mmlight's, filename and text kept)
         self.cfg = copy.deepcopy(as_mmlight_config(cfg)) if cfg is not None else _plain_config()
+        if isinstance(self.cfg, dict):  # a plain dict becomes a Config, as under MMEngine
+            self.cfg = _plain_config(self.cfg)
         self._train_dataloader = train_dataloader
         self._train_loop: Any = train_cfg
         self.optim_wrapper: Any = optim_wrapper
@@ -810,6 +812,7 @@ def _adopted_loop_type(loop_type: Any, scope: str | None) -> Any:
     return bridge.adopt(loop_type)
 
 
+@functools.cache
 def _loops() -> Any:
     """``mmlight.runner.loops``, imported on first use (it imports this module); cached because
     the Runner's counters read it several times per iteration."""
@@ -818,7 +821,7 @@ def _loops() -> Any:
     return loops
 
 
-def _plain_config() -> Any:
+def _plain_config(cfg_dict: dict | None = None) -> Any:
     from mmlight.config import Config
 
-    return Config()
+    return Config(cfg_dict)
