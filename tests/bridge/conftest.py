@@ -322,6 +322,7 @@ class ExtraStepLoop(Counting, IterBasedTrainLoop):
 
 VISUALIZATION_PY = """
 import json
+import os
 import os.path as osp
 
 from mmengine.visualization import BaseVisBackend, Visualizer
@@ -334,6 +335,7 @@ class JsonLinesVisBackend(BaseVisBackend):
     '''Writes each scalar dict as one JSON line of <save_dir>/scalars.jsonl.'''
 
     def _init_env(self):
+        os.makedirs(self._save_dir, exist_ok=True)
         self._path = osp.join(self._save_dir, 'scalars.jsonl')
 
     @property
@@ -341,13 +343,15 @@ class JsonLinesVisBackend(BaseVisBackend):
         return self
 
     def add_config(self, config, **kwargs):
+        self._init_env()
         with open(osp.join(self._save_dir, 'config_seen.txt'), 'w') as f:
             f.write(type(config).__module__ + '.' + type(config).__name__)
 
     def add_scalars(self, scalar_dict, step=0, file_path=None, **kwargs):
         self._init_env()
         with open(self._path, 'a') as f:
-            f.write(json.dumps(dict(step=step, **scalar_dict)) + '\\n')
+            values = {k: float(v) for k, v in scalar_dict.items()}
+            f.write(json.dumps(dict(step=int(step), **values)) + '\\n')
 
 
 @VISUALIZERS.register_module()
