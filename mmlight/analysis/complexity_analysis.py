@@ -10,6 +10,7 @@ report the model's totals per operator in giga-flops / mega-activations.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from torch import nn
@@ -89,7 +90,7 @@ class ActivationAnalyzer(JitModelAnalysis):
 
 
 def _scaled_by_operator(
-    analyzer: JitModelAnalysis, supported_ops: dict[str, Handle] | None, scale: float
+    analyzer: JitModelAnalysis, supported_ops: Mapping[str, Handle | None] | None, scale: float
 ) -> tuple[defaultdict[str, float], Counter[str]]:
     analyzer.set_op_handle(**(supported_ops or {}))
     scaled: defaultdict[str, float] = defaultdict(float)
@@ -99,7 +100,9 @@ def _scaled_by_operator(
 
 
 def flop_count(
-    model: nn.Module, inputs: tuple[Any, ...], supported_ops: dict[str, Handle] | None = None
+    model: nn.Module,
+    inputs: tuple[Any, ...],
+    supported_ops: Mapping[str, Handle | None] | None = None,
 ) -> tuple[defaultdict[str, float], Counter[str]]:
     """Giga-flops of the whole model per operator, and the unsupported ops met.
 
@@ -109,7 +112,9 @@ def flop_count(
 
 
 def activation_count(
-    model: nn.Module, inputs: tuple[Any, ...], supported_ops: dict[str, Handle] | None = None
+    model: nn.Module,
+    inputs: tuple[Any, ...],
+    supported_ops: Mapping[str, Handle | None] | None = None,
 ) -> tuple[defaultdict[str, float], Counter[str]]:
     """Mega-activations of the whole model per operator, and the unsupported ops met."""
     return _scaled_by_operator(ActivationAnalyzer(model, inputs), supported_ops, 1e6)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
+pytest.importorskip("torch")
+import torch
+from torch import nn
 
-import mmlight.analysis as ml_analysis  # noqa: E402
-from mmlight.analysis.stats_tree import remove_zero_statistics  # noqa: E402
+import mmlight.analysis as ml_analysis
+from mmlight.analysis.stats_tree import remove_zero_statistics
 
 
 class MatMul(nn.Module):

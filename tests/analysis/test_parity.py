@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch
+
 mm_analysis = pytest.importorskip("mmengine.analysis")
 
 import mmlight.analysis as ml_analysis  # noqa: E402

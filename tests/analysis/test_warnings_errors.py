@@ -12,17 +12,18 @@ from typing import Any
 
 import pytest
 
-torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
+pytest.importorskip("torch")
+import torch
+from torch import nn
 
-from mmlight.analysis import (  # noqa: E402
+from mmlight.analysis import (
     ActivationAnalyzer,
     FlopAnalyzer,
     get_model_complexity_info,
     parameter_count_table,
 )
-from mmlight.analysis.jit_analysis import JitModelAnalysis  # noqa: E402
-from mmlight.logging import MMLogger  # noqa: E402
+from mmlight.analysis.jit_analysis import JitModelAnalysis
+from mmlight.logging import MMLogger
 
 
 class SoftmaxNet(nn.Module):
