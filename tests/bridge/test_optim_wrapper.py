@@ -92,10 +92,12 @@ def _train(
     optim_wrapper: dict,
     param_scheduler: Any = None,
     max_epochs: int = 3,
+    model_base: type | None = None,
 ) -> tuple[list, Any]:
     lib = library(lib_name)
     model_name = f"BridgeOptimModel{next(_names)}"
-    lib.MODELS.register_module(name=model_name, module=model_class(lib.BaseModel, model_name))
+    model = model_class(model_base or lib.BaseModel, model_name)
+    lib.MODELS.register_module(name=model_name, module=model)
     log: list = []
     runner = lib.Runner(
         work_dir=str(tmp_path / lib_name),
@@ -116,9 +118,12 @@ def _train(
     return log, runner
 
 
+@pytest.mark.parametrize("mmlight_model_base", ["mmlight", "mmengine"])
 def test_a_layer_decay_constructors_wrapper_trains_as_under_mmengine(
-    tmp_path: Path, make_downstream: MakeDownstream
+    tmp_path: Path, make_downstream: MakeDownstream, mmlight_model_base: str
 ) -> None:
+    """(Under mmlight's Runner the model is also an mmengine ``BaseModel``, with mmengine's
+    data preprocessor: the same numbers.)"""
     scope = make_downstream()
     optim_wrapper = dict(
         constructor="LayerDecayConstructor",
@@ -130,9 +135,13 @@ def test_a_layer_decay_constructors_wrapper_trains_as_under_mmengine(
     scheduler = [dict(type="LinearLR", start_factor=0.25, by_epoch=False, begin=0, end=10)]
     model = partial(toy_model_class, middle="norm")
     expected, _ = _train("mmengine", tmp_path, scope, model, optim_wrapper, scheduler)
-    actual, runner = _train("mmlight", tmp_path, scope, model, optim_wrapper, scheduler)
+    actual, runner = _train(
+        "mmlight", tmp_path, scope, model, optim_wrapper, scheduler,
+        model_base=library(mmlight_model_base).BaseModel,
+    )
 
     assert actual == expected
+    assert type(runner.model).__mro__[1] is library(mmlight_model_base).BaseModel
     assert len(actual) == 15
     _, _, lrs = actual[0]
     assert lrs[""] == [0.2 * 0.25 * 0.5**2, 0.2 * 0.25 * 0.5, 0.2 * 0.25]  # 3 layers, decayed
