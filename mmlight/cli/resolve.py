@@ -33,11 +33,15 @@ __all__ = [
 
 
 def load_config(path: str, import_custom_modules: bool = True) -> Any:
-    """``Config.fromfile`` (``_base_``, ``{{...}}``, ``read_base``, ``custom_imports``)."""
+    """``Config.fromfile`` (``_base_``, ``{{...}}``, ``read_base``, ``custom_imports``); an
+    MMCV 1.x config comes back translated to MMEngine style (one notice on stderr)."""
     from mmlight.config import Config
 
     _add_cwd_to_path()
-    return Config.fromfile(path, import_custom_modules=import_custom_modules)
+    cfg = Config.fromfile(path, import_custom_modules=import_custom_modules)
+    from mmlight.mmcv1.on_load import translate_if_mmcv1
+
+    return translate_if_mmcv1(cfg, path, import_custom_modules)
 
 
 def load_edited_config(
