@@ -200,3 +200,26 @@ def test_a_subclass_of_mmengines_wrapper_is_refused_by_name() -> None:
     optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
     with pytest.raises(TypeError, match=r"Tweaked is a subclass of mmengine's OptimWrapper"):
         bridge.adopt(Tweaked(optimizer))
+
+
+@pytest.mark.parametrize("loss_scale", ["dynamic", 512.0])
+def test_mmengines_amp_wrapper_is_adopted_with_its_dtype_and_scale(
+    monkeypatch: pytest.MonkeyPatch, loss_scale: Any
+) -> None:
+    """(mmengine's AmpOptimWrapper insists on a GPU; told there is one, it builds on CPU with
+    bfloat16, which mmlight's autocasts on CPU without a scaler.)"""
+    import mmengine.optim.optimizer.amp_optimizer_wrapper as engine_amp
+
+    from mmlight.optim import AmpOptimWrapper
+
+    monkeypatch.setattr(engine_amp, "is_cuda_available", lambda: True)
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        engine = engine_optim.AmpOptimWrapper(
+            optimizer=optimizer, dtype="bfloat16", loss_scale=loss_scale, accumulative_counts=2
+        )
+    own = bridge.adopt(engine)
+
+    assert type(own) is AmpOptimWrapper and own.optimizer is optimizer
+    assert own.cast_dtype == torch.bfloat16 and own._accumulative_counts == 2
+    assert own._scale_update_param == engine._scale_update_param
