@@ -18,7 +18,14 @@ from mmlight.config import Config, ConfigDict
 from mmlight.dataset import Compose, pseudo_collate
 from mmlight.infer import BaseInferencer
 from mmlight.infer.infer import InputsType, InputType, ModelType
-from mmlight.registry import FUNCTIONS, MODELS, TRANSFORMS, VISUALIZERS, DefaultScope
+from mmlight.registry import (
+    FUNCTIONS,
+    INFERENCERS,
+    MODELS,
+    TRANSFORMS,
+    VISUALIZERS,
+    DefaultScope,
+)
 from mmlight.runner.checkpoint import UnsafeCheckpointError
 from mmlight.structures import BaseDataElement
 from mmlight.visualization import Visualizer
@@ -283,3 +290,17 @@ def test_repo_or_mim_dir(fake_package: tuple[str, Path], tmp_path: Path,
     if "mmflow" not in sys.modules:
         with pytest.raises(ImportError, match='pip install mmflow'):
             BaseInferencer._get_repo_or_mim_dir("mmflow")
+
+
+def test_inferencers_registry_builds_a_registered_inferencer(files: dict[str, Any]) -> None:
+    # downstream packages register their inferencers in (a child of) INFERENCERS
+    INFERENCERS.register_module(name="TinySegInferencer", module=TinySegInferencer, force=True)
+    inferencer = INFERENCERS.build(
+        {"type": "TinySegInferencer", "model": files["cfg"], "weights": files["ckpt"],
+         "device": "cpu", "show_progress": False}
+    )
+    assert isinstance(inferencer, TinySegInferencer)
+    out = inferencer(files["imgs"][:2])
+    np.testing.assert_array_equal(
+        out["predictions"][1], expected_labels(files["state"], files["imgs"][1])
+    )
