@@ -13,7 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from mmlight.mmcv1.lr_policies import RunLength, translate_schedules  # noqa: E402
+from mmlight.config import Config  # noqa: E402
+from mmlight.mmcv1.config_translation import translate_config  # noqa: E402
+from mmlight.mmcv1.render import render_config  # noqa: E402
 from tests.mmcv1.data.make_mmcv17_schedules import make_optimizer, run_length  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -51,15 +53,17 @@ def simulate(schedulers: list[dict[str, Any]], optimizer: Any, total: int,
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
-def test_translated_schedule_matches_mmcv17(path: Path) -> None:
+def test_translated_schedule_matches_mmcv17(path: Path, tmp_path: Path) -> None:
+    """The param_scheduler of the migrated file (rendered, then loaded back) replays MMCV 1.7."""
     cfg = runpy.run_path(str(path))
     expected = RECORDED["schedules"][path.stem]
-    epoch_based, max_epochs, max_iters = run_length(cfg)
-    run = RunLength(epoch_based, max_epochs if epoch_based else None,
-                    None if epoch_based else max_iters)
-    translation = translate_schedules(cfg.get("lr_config"), cfg.get("momentum_config"), run)
+    _, _, max_iters = run_length(cfg)
+    old = Config.fromfile(str(path)).to_dict()
+    migrated = tmp_path / "migrated.py"
+    migrated.write_text(render_config(translate_config(old), path.name))
+    schedulers = Config.fromfile(str(migrated)).to_dict().get("param_scheduler", [])
     optimizer = make_optimizer(cfg["optimizer"])
-    lrs, momenta = simulate(translation.schedulers, optimizer, max_iters, expected["epoch_length"])
+    lrs, momenta = simulate(schedulers, optimizer, max_iters, expected["epoch_length"])
     for it, (got, want) in enumerate(zip(lrs, expected["lr"])):
         assert got == pytest.approx(want, rel=1e-9, abs=1e-15), f"lr at iteration {it}"
     for it, (got, want) in enumerate(zip(momenta, expected["momentum"])):
