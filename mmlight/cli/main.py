@@ -20,7 +20,7 @@ HELPERS = {
     "migrate-config": "translate an MMCV 1.x config (mmdet 2.x, mmseg 0.x, ...) to MMEngine style",
 }
 
-USAGE = """usage: mmlight [-h] {{fit,validate,test,predict,print-config,registry,check,plot,migrate-config}} ...
+USAGE = """usage: mmlight [-h] {{{commands}}} ...
 
 Run MMEngine-style configs on PyTorch Lightning.
 
@@ -40,7 +40,7 @@ Every command takes --debug to show tracebacks. `mmlight COMMAND --help` for det
 
 def _usage() -> str:
     helpers = "\n".join(f"  {name:<14} {text}" for name, text in HELPERS.items())
-    return USAGE.format(helpers=helpers)
+    return USAGE.format(helpers=helpers, commands=",".join([*STAGES, *HELPERS]))
 
 
 def _run_stage(argv: Sequence[str]) -> int:
