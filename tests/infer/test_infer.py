@@ -6,6 +6,7 @@ import itertools
 import os
 import pickle
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,14 +249,13 @@ def test_model_from_a_metafile_name_of_an_installed_package(
         inferencer._load_model_from_metafile("tiny_seg_2x")
 
 
-def test_metafile_name_needs_a_scope() -> None:
-    with DefaultScope.overwrite_default_scope(None), pytest.raises(
-        AssertionError, match="scope should be initialized"
-    ):
+def test_metafile_name_needs_a_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DefaultScope, "_instance_dict", OrderedDict())  # no default scope
+    with pytest.raises(AssertionError, match="scope should be initialized"):
         TinySegInferencer("tiny_seg_1x", device="cpu")
 
 
-def test_list_models(fake_package: tuple[str, Path]) -> None:
+def test_list_models(fake_package: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     name, _ = fake_package
     everything = ["tiny_seg_1x", "TinySeg", "tiny-seg-alias", "tiny_seg_noweights"]
     assert BaseInferencer.list_models(name) == everything
@@ -264,9 +264,8 @@ def test_list_models(fake_package: tuple[str, Path]) -> None:
     ]
     with DefaultScope.overwrite_default_scope(name):
         assert BaseInferencer.list_models() == everything
-    with DefaultScope.overwrite_default_scope(None), pytest.raises(
-        AssertionError, match="scope should be initialized"
-    ):
+    monkeypatch.setattr(DefaultScope, "_instance_dict", OrderedDict())  # no default scope
+    with pytest.raises(AssertionError, match="scope should be initialized"):
         BaseInferencer.list_models()
     with pytest.raises(AssertionError, match=r"unknown not in .*please pass a valid scope"):
         BaseInferencer.list_models("unknown")
