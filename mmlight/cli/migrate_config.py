@@ -25,8 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("config", help="the MMCV 1.x config file (_base_ files are resolved)")
     parser.add_argument("-o", "--output", help="write the new config here (default: stdout)")
-    parser.add_argument("-f", "--force", action="store_true",
-                        help="overwrite --output if it exists")
+    parser.add_argument(
+        "-f", "--force", action="store_true", help="overwrite --output if it exists"
+    )
     flags.add_debug(parser)
     return parser
 
@@ -54,8 +55,9 @@ def _body(argv: list[str], phase: Phase) -> None:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as file:
             file.write(text)
-        sys.stderr.write(f"{PROG}: wrote {args.output} ({translation.note_count} NOTE(s) to "
-                         "review)\n")
+        sys.stderr.write(
+            f"{PROG}: wrote {args.output} ({translation.note_count} NOTE(s) to review)\n"
+        )
     else:
         sys.stdout.write(text)
 

@@ -65,17 +65,21 @@ class _Context:
 # ---------------------------------------------------------------------------- the run
 def _run_length(old: Mapping[str, Any]) -> tuple[RunLength, list[str]]:
     runner = old.get("runner")
-    notes = []
+    notes: list[str] = []
     if runner is None:
         if "total_epochs" in old:
             return RunLength(True, max_epochs=old["total_epochs"]), notes
-        notes.append("no `runner` (nor total_epochs): assumed EpochBasedRunner with 12 epochs; "
-                     "set train_cfg's max_epochs")
+        notes.append(
+            "no `runner` (nor total_epochs): assumed EpochBasedRunner with 12 epochs; "
+            "set train_cfg's max_epochs"
+        )
         return RunLength(True, max_epochs=12), notes
     kind = runner.get("type", "EpochBasedRunner")
     if kind not in ("EpochBasedRunner", "IterBasedRunner"):
-        notes.append(f"runner type {kind!r} is not one of MMCV 1.x's two runners; translated "
-                     "by its max_epochs/max_iters - port its custom loop logic to a Loop")
+        notes.append(
+            f"runner type {kind!r} is not one of MMCV 1.x's two runners; translated "
+            "by its max_epochs/max_iters - port its custom loop logic to a Loop"
+        )
     if "max_iters" in runner and "max_epochs" not in runner:
         return RunLength(False, max_iters=runner["max_iters"]), notes
     return RunLength(True, max_epochs=runner.get("max_epochs", old.get("total_epochs", 12))), notes
@@ -98,9 +102,12 @@ def _train_loop(ctx: _Context) -> None:
     for text in notes:
         out.note("train_cfg", text)
     if any(mode == "val" for mode, _ in workflow):
-        out.note("train_cfg", f"workflow {list(map(tuple, workflow))} ran val_step (losses on "
-                 "data.val) after training epochs; MMEngine validates with val_evaluator every "
-                 "val_interval instead")
+        out.note(
+            "train_cfg",
+            f"workflow {list(map(tuple, workflow))} ran val_step (losses on "
+            "data.val) after training epochs; MMEngine validates with val_evaluator every "
+            "val_interval instead",
+        )
     if any(mode not in ("train", "val") for mode, _ in workflow):
         out.note("train_cfg", "workflow modes other than train/val are not translated")
 
@@ -117,7 +124,9 @@ def _dataset_type(dataset: Any) -> str:
     return ""
 
 
-def _evaluator(metric: Any, evaluation: Mapping[str, Any], dataset: Any) -> tuple[dict[str, Any] | None, str]:
+def _evaluator(
+    metric: Any, evaluation: Mapping[str, Any], dataset: Any
+) -> tuple[dict[str, Any] | None, str]:
     """An MMEngine-generation evaluator for MMCV 1.x's ``evaluation.metric``, and the prefix
     its metric names get; None when the metric is not one this table knows."""
     metrics = [metric] if isinstance(metric, str) else list(metric or [])
@@ -156,16 +165,22 @@ def _evaluation(ctx: _Context) -> None:
     evaluator, prefix = _evaluator(evaluation.get("metric"), evaluation, data.get("val"))
     out = ctx.out
     if evaluator is None:
-        out.note("val_evaluator", f"MMCV 1.x evaluated metric={evaluation.get('metric')!r} with "
-                 "the dataset's evaluate(); no MMEngine metric is known for it - supply "
-                 "val_evaluator/test_evaluator (then val_cfg=dict(type='ValLoop') and the "
-                 "mmcv1_*_dataloader below as val_dataloader/test_dataloader). Validation is "
-                 "off until then")
+        out.note(
+            "val_evaluator",
+            f"MMCV 1.x evaluated metric={evaluation.get('metric')!r} with "
+            "the dataset's evaluate(); no MMEngine metric is known for it - supply "
+            "val_evaluator/test_evaluator (then val_cfg=dict(type='ValLoop') and the "
+            "mmcv1_*_dataloader below as val_dataloader/test_dataloader). Validation is "
+            "off until then",
+        )
     else:
         out.config["val_evaluator"] = evaluator
         out.config["test_evaluator"] = copy.deepcopy(evaluator)
-        out.note("val_evaluator", f"from evaluation.metric={evaluation.get('metric')!r}; check "
-                 "the metric's arguments against your codebase's MMEngine-generation version")
+        out.note(
+            "val_evaluator",
+            f"from evaluation.metric={evaluation.get('metric')!r}; check "
+            "the metric's arguments against your codebase's MMEngine-generation version",
+        )
     if evaluation.get("save_best") is not None:
         best = evaluation["save_best"]
         ctx.save_best["save_best"] = _save_best_name(best, prefix)
@@ -173,11 +188,15 @@ def _evaluation(ctx: _Context) -> None:
             ctx.save_best["_renamed"] = best
         if evaluation.get("rule") is not None:
             ctx.save_best["rule"] = evaluation["rule"]
-    skipped = sorted(set(evaluation) - {"interval", "metric", "save_best", "rule", "start",
-                                        "by_epoch", "metric_options"})
+    skipped = sorted(
+        set(evaluation)
+        - {"interval", "metric", "save_best", "rule", "start", "by_epoch", "metric_options"}
+    )
     if skipped:
-        out.note("val_evaluator", f"evaluation keys {skipped} have no MMEngine counterpart "
-                 "and were dropped")
+        out.note(
+            "val_evaluator",
+            f"evaluation keys {skipped} have no MMEngine counterpart and were dropped",
+        )
 
 
 # ---------------------------------------------------------------------------- data
@@ -197,18 +216,30 @@ def _old_transforms(value: Any) -> list[str]:
 
 def _pipeline_note(names: Iterable[str]) -> str:
     moved = "; ".join(f"{name} -> {OLD_TRANSFORMS[name]}" for name in names)
-    return ("the pipeline uses MMCV 1.x-generation transforms that the MMEngine generation "
-            f"replaced: {moved}. Dataset arguments may have been renamed too (img_prefix -> "
-            "data_prefix, ...)")
+    return (
+        "the pipeline uses MMCV 1.x-generation transforms that the MMEngine generation "
+        f"replaced: {moved}. Dataset arguments may have been renamed too (img_prefix -> "
+        "data_prefix, ...)"
+    )
 
 
-def _loader(dataset: Any, batch: int, workers: int, persistent: bool, sampler: dict[str, Any],
-            extra: Mapping[str, Any]) -> dict[str, Any]:
+def _loader(
+    dataset: Any,
+    batch: int,
+    workers: int,
+    persistent: bool,
+    sampler: dict[str, Any],
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
     if isinstance(dataset, Mapping):
-        dataset = {k: v for k, v in dataset.items() if k not in ("samples_per_gpu", "workers_per_gpu")}
-    loader = dict(batch_size=extra.get("samples_per_gpu", batch),
-                  num_workers=extra.get("workers_per_gpu", workers),
-                  persistent_workers=extra.get("persistent_workers", persistent))
+        dataset = {
+            k: v for k, v in dataset.items() if k not in ("samples_per_gpu", "workers_per_gpu")
+        }
+    loader = dict(
+        batch_size=extra.get("samples_per_gpu", batch),
+        num_workers=extra.get("workers_per_gpu", workers),
+        persistent_workers=extra.get("persistent_workers", persistent),
+    )
     if not loader["num_workers"]:
         loader["persistent_workers"] = False  # PyTorch refuses it without workers
     for key in ("drop_last", "pin_memory"):
@@ -229,8 +260,13 @@ def _dataloaders(ctx: _Context) -> None:
     if "train" in data:
         kind = "DefaultSampler" if ctx.run.epoch_based else "InfiniteSampler"
         out.config["train_dataloader"] = _loader(
-            data["train"], batch, workers, persistent, dict(type=kind, shuffle=True),
-            data.get("train_dataloader") or {})
+            data["train"],
+            batch,
+            workers,
+            persistent,
+            dict(type=kind, shuffle=True),
+            data.get("train_dataloader") or {},
+        )
     known = "val_evaluator" in out.config
     for split in ("val", "test"):
         source = data.get(split) or (data.get("val") if split == "test" else None)
@@ -240,33 +276,54 @@ def _dataloaders(ctx: _Context) -> None:
         if isinstance(source, Mapping) and "samples_per_gpu" in source:
             extra.setdefault("samples_per_gpu", source["samples_per_gpu"])
         extra.setdefault("samples_per_gpu", 1)
-        loader = _loader(source, batch, workers, persistent,
-                         dict(type="DefaultSampler", shuffle=False), extra)
+        loader = _loader(
+            source, batch, workers, persistent, dict(type="DefaultSampler", shuffle=False), extra
+        )
         if known:
             out.config[f"{split}_dataloader"] = loader
             out.config[f"{split}_cfg"] = dict(type="ValLoop" if split == "val" else "TestLoop")
         else:
             out.config[f"mmcv1_{split}_dataloader"] = loader
-        if split == "val" and "samples_per_gpu" not in (data.get("val_dataloader") or {}) and not (
-            isinstance(source, Mapping) and "samples_per_gpu" in source
+        if (
+            split == "val"
+            and "samples_per_gpu" not in (data.get("val_dataloader") or {})
+            and not (isinstance(source, Mapping) and "samples_per_gpu" in source)
         ):
-            out.note(f"{'val' if known else 'mmcv1_val'}_dataloader",
-                     "batch_size=1 as mmdet 2.x/mmseg 0.x validated; mmcls 0.x used "
-                     "data.samples_per_gpu")
-    for key in ("train_dataloader", "val_dataloader", "test_dataloader", "mmcv1_val_dataloader",
-                "mmcv1_test_dataloader"):
+            out.note(
+                f"{'val' if known else 'mmcv1_val'}_dataloader",
+                "batch_size=1 as mmdet 2.x/mmseg 0.x validated; mmcls 0.x used "
+                "data.samples_per_gpu",
+            )
+    for key in (
+        "train_dataloader",
+        "val_dataloader",
+        "test_dataloader",
+        "mmcv1_val_dataloader",
+        "mmcv1_test_dataloader",
+    ):
         names = _old_transforms(out.config.get(key, {}).get("dataset"))
         if names:
             out.note(key, _pipeline_note(names))
     if "train" in data:
-        out.note("train_dataloader", "collate: MMCV 1.x collated DataContainers; the loader "
-                 "now uses MMEngine's default (pseudo_collate) - set collate_fn if your "
-                 "codebase needs another")
+        out.note(
+            "train_dataloader",
+            "collate: MMCV 1.x collated DataContainers; the loader "
+            "now uses MMEngine's default (pseudo_collate) - set collate_fn if your "
+            "codebase needs another",
+        )
 
 
 # ---------------------------------------------------------------------------- optimizer
-_HOOK_KEYS = {"type", "grad_clip", "loss_scale", "cumulative_iters", "detect_anomalous_params",
-              "distributed", "coalesce", "bucket_size_mb"}
+_HOOK_KEYS = {
+    "type",
+    "grad_clip",
+    "loss_scale",
+    "cumulative_iters",
+    "detect_anomalous_params",
+    "distributed",
+    "coalesce",
+    "bucket_size_mb",
+}
 
 
 def _optim_wrapper(ctx: _Context) -> None:
@@ -278,27 +335,38 @@ def _optim_wrapper(ctx: _Context) -> None:
     out = ctx.out
     wrapper: dict[str, Any] = dict(type="OptimWrapper")
     for key in ("constructor", "paramwise_cfg"):
-        if isinstance(optimizer, Mapping) and key in optimizer:
+        if isinstance(optimizer, dict) and key in optimizer:
             wrapper[key] = optimizer.pop(key)
     kind = hook.get("type", "OptimizerHook")
     if kind in ("Fp16OptimizerHook", "GradientCumulativeFp16OptimizerHook") or fp16 is not None:
         wrapper["type"] = "AmpOptimWrapper"
         scale = hook.get("loss_scale", (fp16 or {}).get("loss_scale", 512.0))
         wrapper["loss_scale"] = scale
-        out.note("optim_wrapper", "AmpOptimWrapper (fp16 in MMCV 1.x) runs autocast on CUDA; "
-                 "on a CPU-only machine use OptimWrapper")
+        out.note(
+            "optim_wrapper",
+            "AmpOptimWrapper (fp16 in MMCV 1.x) runs autocast on CUDA; "
+            "on a CPU-only machine use OptimWrapper",
+        )
     wrapper["optimizer"] = optimizer
     if hook.get("cumulative_iters", 1) != 1:
         wrapper["accumulative_counts"] = hook["cumulative_iters"]
     if hook.get("grad_clip") is not None:
         wrapper["clip_grad"] = hook["grad_clip"]
     if hook.get("detect_anomalous_params"):
-        out.config["model_wrapper_cfg"] = dict(type="MMDistributedDataParallel",
-                                               detect_anomalous_params=True)
-    if kind not in ("OptimizerHook", "Fp16OptimizerHook", "GradientCumulativeOptimizerHook",
-                    "GradientCumulativeFp16OptimizerHook"):
-        out.note("optim_wrapper", f"optimizer_config type {kind!r} is a custom optimizer hook; "
-                 "its logic belongs in a custom OptimWrapper now")
+        out.config["model_wrapper_cfg"] = dict(
+            type="MMDistributedDataParallel", detect_anomalous_params=True
+        )
+    if kind not in (
+        "OptimizerHook",
+        "Fp16OptimizerHook",
+        "GradientCumulativeOptimizerHook",
+        "GradientCumulativeFp16OptimizerHook",
+    ):
+        out.note(
+            "optim_wrapper",
+            f"optimizer_config type {kind!r} is a custom optimizer hook; "
+            "its logic belongs in a custom OptimWrapper now",
+        )
     dropped = sorted(set(hook) - _HOOK_KEYS)
     if dropped:
         out.note("optim_wrapper", f"optimizer_config keys {dropped} were dropped")
@@ -314,8 +382,9 @@ def _param_scheduler(ctx: _Context) -> None:
     for text in translation.notes:
         ctx.out.note("param_scheduler", text)
     if any(s["type"].startswith("MMCV1") for s in translation.schedulers):
-        imports = ctx.out.config.setdefault("custom_imports", dict(imports=[],
-                                                                   allow_failed_imports=False))
+        imports = ctx.out.config.setdefault(
+            "custom_imports", dict(imports=[], allow_failed_imports=False)
+        )
         names = imports.get("imports", [])
         names = [names] if isinstance(names, str) else list(names)
         if SCHEDULERS_MODULE not in names:
@@ -341,8 +410,11 @@ def _default_hooks(ctx: _Context) -> None:
     log_config = ctx.get("log_config") or {}
     checkpoint = dict(type="CheckpointHook", **(ctx.get("checkpoint_config") or {}))
     if checkpoint.pop("create_symlink", None) is not None:
-        out.note("default_hooks", "checkpoint_config.create_symlink dropped: MMEngine records "
-                 "the latest checkpoint in last_checkpoint instead of a latest.pth link")
+        out.note(
+            "default_hooks",
+            "checkpoint_config.create_symlink dropped: MMEngine records "
+            "the latest checkpoint in last_checkpoint instead of a latest.pth link",
+        )
     checkpoint.setdefault("interval", 1 if ctx.run.epoch_based else -1)
     if not ctx.run.epoch_based and "by_epoch" not in checkpoint:
         checkpoint["by_epoch"] = False
@@ -350,8 +422,11 @@ def _default_hooks(ctx: _Context) -> None:
     renamed = ctx.save_best.pop("_renamed", None)
     checkpoint.update(ctx.save_best)
     if renamed:
-        out.note("default_hooks", f"save_best {renamed!r} is called "
-                 f"{checkpoint['save_best']!r} by the MMEngine-generation metric")
+        out.note(
+            "default_hooks",
+            f"save_best {renamed!r} is called "
+            f"{checkpoint['save_best']!r} by the MMEngine-generation metric",
+        )
     logger = dict(type="LoggerHook", interval=log_config.get("interval", 50))
     if "ignore_last" in log_config:
         logger["ignore_last"] = log_config["ignore_last"]
@@ -369,8 +444,11 @@ def _default_hooks(ctx: _Context) -> None:
         if kind == "TextLoggerHook" and "by_epoch" in hook:
             by_epoch = bool(hook["by_epoch"])
         if kind not in _VIS_BACKENDS:
-            out.note("visualizer", f"log_config hook {kind!r} has no MMEngine vis backend in "
-                     "this table; add one to vis_backends by hand")
+            out.note(
+                "visualizer",
+                f"log_config hook {kind!r} has no MMEngine vis backend in "
+                "this table; add one to vis_backends by hand",
+            )
             continue
         backend, carried = _VIS_BACKENDS[kind]
         entry = dict(type=backend, **{k: hook[k] for k in carried if k in hook})
@@ -379,9 +457,9 @@ def _default_hooks(ctx: _Context) -> None:
     if not any(b["type"] == "LocalVisBackend" for b in backends):
         backends.insert(0, dict(type="LocalVisBackend"))
     # MMCV 1.x's text logger averaged over the logging interval.
-    out.config["log_processor"] = dict(type="LogProcessor",
-                                       window_size=log_config.get("interval", 50),
-                                       by_epoch=by_epoch)
+    out.config["log_processor"] = dict(
+        type="LogProcessor", window_size=log_config.get("interval", 50), by_epoch=by_epoch
+    )
     out.config["visualizer"] = dict(type="Visualizer", vis_backends=backends)
 
 
@@ -391,9 +469,12 @@ def _custom_hooks(ctx: _Context) -> None:
         return
     ctx.out.config["custom_hooks"] = hooks
     if hooks:
-        ctx.out.note("custom_hooks", "kept as written: a hook written against MMCV 1.x's Hook "
-                     "API (before_epoch(runner), runner.log_buffer, ...) must be ported to "
-                     "MMEngine's mount points")
+        ctx.out.note(
+            "custom_hooks",
+            "kept as written: a hook written against MMCV 1.x's Hook "
+            "API (before_epoch(runner), runner.log_buffer, ...) must be ported to "
+            "MMEngine's mount points",
+        )
 
 
 # ---------------------------------------------------------------------------- environment
@@ -413,11 +494,17 @@ def _resume(ctx: _Context) -> None:
     out.config["load_from"] = resume_from if resume_from is not None else old.get("load_from")
     out.config["resume"] = bool(resume_from is not None or auto)
     if resume_from is not None and old.get("load_from"):
-        out.note("load_from", f"resume_from {resume_from!r} took precedence over load_from "
-                 f"{old['load_from']!r}, as in MMCV 1.x")
+        out.note(
+            "load_from",
+            f"resume_from {resume_from!r} took precedence over load_from "
+            f"{old['load_from']!r}, as in MMCV 1.x",
+        )
     if auto and resume_from is None and old.get("load_from") is None:
-        out.note("resume", "auto_resume: resume=True with load_from=None resumes from the "
-                 "latest checkpoint in work_dir")
+        out.note(
+            "resume",
+            "auto_resume: resume=True with load_from=None resumes from the "
+            "latest checkpoint in work_dir",
+        )
 
 
 def _randomness(ctx: _Context) -> None:
@@ -428,9 +515,11 @@ def _randomness(ctx: _Context) -> None:
             randomness["deterministic"] = bool(old["deterministic"])
         out.config["randomness"] = randomness
     if "gpu_ids" in old:
-        out.note("randomness" if "randomness" in out.config else "env_cfg",
-                 f"gpu_ids={old['gpu_ids']!r} dropped: choose devices with the launcher / "
-                 "CUDA_VISIBLE_DEVICES")
+        out.note(
+            "randomness" if "randomness" in out.config else "env_cfg",
+            f"gpu_ids={old['gpu_ids']!r} dropped: choose devices with the launcher / "
+            "CUDA_VISIBLE_DEVICES",
+        )
 
 
 def _model_cfgs(ctx: _Context) -> None:
@@ -447,9 +536,12 @@ def _model_cfgs(ctx: _Context) -> None:
 
 def _model_note(ctx: _Context) -> None:
     if "model" in ctx.out.config:
-        ctx.out.note("model", "kept as written: it must follow MMEngine's model contract "
-                     "(BaseModel with a data_preprocessor, forward(inputs, data_samples, mode)) "
-                     "of your codebase's MMEngine-generation version")
+        ctx.out.note(
+            "model",
+            "kept as written: it must follow MMEngine's model contract "
+            "(BaseModel with a data_preprocessor, forward(inputs, data_samples, mode)) "
+            "of your codebase's MMEngine-generation version",
+        )
 
 
 Translator = Callable[[_Context], None]
@@ -483,15 +575,28 @@ def translate_config(old: Mapping[str, Any]) -> Translation:
     ctx = _Context(old=old, out=out, run=run)
     for _, translator in TRANSLATORS:
         translator(ctx)
-    pipelines = {key: value for key, value in out.config.items()
-                 if key.endswith("pipeline") and _old_transforms(value)}
+    pipelines = {
+        key: value
+        for key, value in out.config.items()
+        if key.endswith("pipeline") and _old_transforms(value)
+    }
     for key, value in pipelines.items():
         out.note(key, _pipeline_note(_old_transforms(value)))
     for key, notes in out.notes.items():  # a loader using a noted pipeline variable points there
         dataset = out.config.get(key, {}).get("dataset") if key.endswith("dataloader") else None
-        name = next((n for n, v in pipelines.items()
-                     if isinstance(dataset, Mapping) and dataset.get("pipeline") == v), None)
+        name = next(
+            (
+                n
+                for n, v in pipelines.items()
+                if isinstance(dataset, Mapping) and dataset.get("pipeline") == v
+            ),
+            None,
+        )
         if name is not None:
-            out.notes[key] = [f"its pipeline is {name} (see the NOTE there)" if
-                              t.startswith("the pipeline uses") else t for t in notes]
+            out.notes[key] = [
+                f"its pipeline is {name} (see the NOTE there)"
+                if t.startswith("the pipeline uses")
+                else t
+                for t in notes
+            ]
     return out

@@ -9,8 +9,16 @@ __all__ = ["MMCV1_KEYS", "MMENGINE_KEYS", "is_loop_config", "is_mmcv1_config"]
 
 # Top-level keys only an MMCV 1.x runner reads.
 MMCV1_KEYS = (
-    "runner", "total_epochs", "workflow", "lr_config", "momentum_config", "optimizer_config",
-    "checkpoint_config", "log_config", "evaluation", "resume_from",
+    "runner",
+    "total_epochs",
+    "workflow",
+    "lr_config",
+    "momentum_config",
+    "optimizer_config",
+    "checkpoint_config",
+    "log_config",
+    "evaluation",
+    "resume_from",
 )
 # Keys that make a config MMEngine-style, whatever else it has.
 MMENGINE_KEYS = ("optim_wrapper", "train_dataloader", "param_scheduler", "default_hooks")

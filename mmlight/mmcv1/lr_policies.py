@@ -44,11 +44,14 @@ class ScheduleTranslation:
     notes: list[str] = field(default_factory=list)
 
 
-def _exact(kind: str, cfg: Mapping[str, Any], policy: str, by_epoch: bool, run: RunLength) -> dict[str, Any]:
+def _exact(
+    kind: str, cfg: Mapping[str, Any], policy: str, by_epoch: bool, run: RunLength
+) -> dict[str, Any]:
     """The replaying scheduler for ``kind`` ('Lr' or 'Momentum')."""
     args = {k: v for k, v in cfg.items() if k not in (*_WARMUP_KEYS, "policy", "by_epoch")}
-    out: dict[str, Any] = dict(type=f"MMCV1{kind}Scheduler", policy=policy, policy_args=args,
-                               policy_by_epoch=by_epoch)
+    out: dict[str, Any] = dict(
+        type=f"MMCV1{kind}Scheduler", policy=policy, policy_args=args, policy_by_epoch=by_epoch
+    )
     if cfg.get("warmup") is not None:
         for key in _WARMUP_KEYS:
             if key in cfg:
@@ -98,25 +101,42 @@ def _standard_decay(
     if policy == "Poly" and kind == "Lr" and span is not None:
         low = cfg.get("min_lr", 0.0)
         # MMEngine's poly reaches eta_min at end - 1; MMCV's at max_progress.
-        sched = dict(type="PolyLR", power=cfg.get("power", 1.0), eta_min=low, begin=0,
-                     end=span + 1, **unit)
+        sched = dict(
+            type="PolyLR", power=cfg.get("power", 1.0), eta_min=low, begin=0, end=span + 1, **unit
+        )
         return sched, low == 0
     if policy == "CosineAnnealing" and span is not None:
         target, zero = _target_args(cfg, prefix)
-        return dict(type=f"CosineAnnealing{suffix}", T_max=span, **target, begin=0, end=span,
-                    **unit), zero
+        return dict(
+            type=f"CosineAnnealing{suffix}", T_max=span, **target, begin=0, end=span, **unit
+        ), zero
     # MMEngine scales the restart value by its weight; MMCV scales its distance to the floor.
     weights = list(cfg.get("restart_weights", [1]))
     if policy == "CosineRestart" and kind == "Lr" and all(w == 1 for w in weights):
         target, _ = _target_args(cfg, prefix)
         periods = list(cfg["periods"])
-        return dict(type="CosineRestartLR", periods=periods,
-                    restart_weights=weights, **target,
-                    begin=0, end=sum(periods), **unit), False
+        return dict(
+            type="CosineRestartLR",
+            periods=periods,
+            restart_weights=weights,
+            **target,
+            begin=0,
+            end=sum(periods),
+            **unit,
+        ), False
     if policy == "OneCycle" and kind == "Lr" and (cfg.get("total_steps") or not run.epoch_based):
-        sched = dict(type="OneCycleLR", eta_max=cfg["max_lr"],
-                     total_steps=cfg.get("total_steps") or run.max_iters)
-        for key in ("pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase"):
+        sched = dict(
+            type="OneCycleLR",
+            eta_max=cfg["max_lr"],
+            total_steps=cfg.get("total_steps") or run.max_iters,
+        )
+        for key in (
+            "pct_start",
+            "anneal_strategy",
+            "div_factor",
+            "final_div_factor",
+            "three_phase",
+        ):
             if key in cfg:
                 sched[key] = cfg[key]
         sched.update(by_epoch=False)
@@ -125,13 +145,18 @@ def _standard_decay(
 
 
 def _standard_warmup(kind: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
-    if kind != "Lr" or cfg.get("warmup_by_epoch", False) or cfg["warmup"] not in ("linear", "constant"):
+    if (
+        kind != "Lr"
+        or cfg.get("warmup_by_epoch", False)
+        or cfg["warmup"] not in ("linear", "constant")
+    ):
         raise LookupError(cfg["warmup"])
     ratio = cfg.get("warmup_ratio", 0.1)
     end = cfg["warmup_iters"] + 1  # MMEngine's factor reaches 1 at end - 1
     if cfg["warmup"] == "linear":
-        return dict(type="LinearLR", start_factor=ratio, end_factor=1.0, begin=0, end=end,
-                    by_epoch=False)
+        return dict(
+            type="LinearLR", start_factor=ratio, end_factor=1.0, begin=0, end=end, by_epoch=False
+        )
     return dict(type="ConstantLR", factor=ratio, begin=0, end=end, by_epoch=False)
 
 
@@ -141,8 +166,10 @@ def _translate_one(kind: str, cfg: Mapping[str, Any] | None, run: RunLength) -> 
         return out
     what = "lr_config" if kind == "Lr" else "momentum_config"
     if "policy" not in cfg:
-        out.notes.append(f"{what} without `policy` ({dict(cfg)!r}) was not translated: add the "
-                         "equivalent param_scheduler entries by hand")
+        out.notes.append(
+            f"{what} without `policy` ({dict(cfg)!r}) was not translated: add the "
+            "equivalent param_scheduler entries by hand"
+        )
         return out
     table = LR_POLICIES if kind == "Lr" else MOMENTUM_POLICIES
     policy = canonical_policy(str(cfg["policy"]), table)

@@ -72,7 +72,9 @@ class Position:
     max_iters: int
 
 
-def anneal(start: float, end: float, fraction: float, strategy: str = "cos", weight: float = 1.0) -> float:
+def anneal(
+    start: float, end: float, fraction: float, strategy: str = "cos", weight: float = 1.0
+) -> float:
     """Cosine (``weight`` scales the starting distance) or linear interpolation."""
     if strategy == "linear":
         return start + (end - start) * fraction
@@ -117,7 +119,11 @@ def _one_cycle_lr(base: float, args: Mapping[str, Any], it: int, max_iters: int)
     pct = args.get("pct_start", 0.3)
     div, final = args.get("div_factor", 25), args.get("final_div_factor", 1e4)
     if args.get("three_phase", False):
-        phases = [(pct * total - 1, 1, div), (2 * pct * total - 2, div, 1), (total - 1, 1, 1 / final)]
+        phases = [
+            (pct * total - 1, 1, div),
+            (2 * pct * total - 2, div, 1),
+            (total - 1, 1, 1 / final),
+        ]
     else:
         phases = [(pct * total - 1, 1, div), (total - 1, div, 1 / final)]
     start_iter = 0.0
@@ -129,11 +135,16 @@ def _one_cycle_lr(base: float, args: Mapping[str, Any], it: int, max_iters: int)
     raise ValueError(f"iteration {it} is past the one-cycle schedule of {total} steps")
 
 
-def one_cycle_momentum(low: float, high: float, args: Mapping[str, Any], it: int, max_iters: int) -> float:
+def one_cycle_momentum(
+    low: float, high: float, args: Mapping[str, Any], it: int, max_iters: int
+) -> float:
     pct = args.get("pct_start", 0.3)
     if args.get("three_phase", False):
-        phases = [(pct * max_iters - 1, high, low), (2 * pct * max_iters - 2, low, high),
-                  (max_iters - 1, high, high)]
+        phases = [
+            (pct * max_iters - 1, high, low),
+            (2 * pct * max_iters - 2, low, high),
+            (max_iters - 1, high, high),
+        ]
     else:
         phases = [(pct * max_iters - 1, high, low), (max_iters - 1, low, high)]
     start_iter = 0.0
@@ -146,7 +157,12 @@ def one_cycle_momentum(low: float, high: float, args: Mapping[str, Any], it: int
 
 
 def policy_value(
-    policy: str, base: float, args: Mapping[str, Any], pos: Position, by_epoch: bool, lr: bool = True
+    policy: str,
+    base: float,
+    args: Mapping[str, Any],
+    pos: Position,
+    by_epoch: bool,
+    lr: bool = True,
 ) -> float:
     """The *regular* (no warm-up) value MMCV 1.7 gives one group with initial value ``base``.
 
@@ -160,7 +176,9 @@ def policy_value(
     if policy == "Fixed":
         return base
     if policy == "Step":
-        value = base * args.get("gamma", 0.1 if lr else 0.5) ** _step_exponent(progress, args["step"])
+        value = base * args.get("gamma", 0.1 if lr else 0.5) ** _step_exponent(
+            progress, args["step"]
+        )
         floor = args.get(name)
         return value if floor is None else max(value, floor)
     if policy == "Exp":
@@ -204,4 +222,6 @@ def warmup_factor(kind: str, ratio: float, it: int, warmup_iters: int) -> float:
         return 1 - (1 - it / warmup_iters) * (1 - ratio)
     if kind == "exp":
         return ratio ** (1 - it / warmup_iters)
-    raise ValueError(f'"{kind}" is not a supported type for warming up: use "constant", "linear" or "exp"')
+    raise ValueError(
+        f'"{kind}" is not a supported type for warming up: use "constant", "linear" or "exp"'
+    )

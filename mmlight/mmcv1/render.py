@@ -82,11 +82,21 @@ def render_config(translation: Translation, source: str) -> str:
     ]
     for key, value in translation.config.items():
         for text in translation.notes.get(key, []):
-            lines += textwrap.wrap(text, WIDTH, initial_indent="# NOTE: ",
-                                   subsequent_indent="#       ", break_on_hyphens=False)
+            lines += textwrap.wrap(
+                text,
+                WIDTH,
+                initial_indent="# NOTE: ",
+                subsequent_indent="#       ",
+                break_on_hyphens=False,
+            )
         lines.append(f"{key} = {writer.write(value, 0, own=key)}")
     for key in sorted(set(translation.notes) - set(translation.config)):
         for text in translation.notes[key]:
-            lines += textwrap.wrap(f"{key}: {text}", WIDTH, initial_indent="# NOTE: ",
-                                   subsequent_indent="#       ", break_on_hyphens=False)
+            lines += textwrap.wrap(
+                f"{key}: {text}",
+                WIDTH,
+                initial_indent="# NOTE: ",
+                subsequent_indent="#       ",
+                break_on_hyphens=False,
+            )
     return "\n".join(lines) + "\n"

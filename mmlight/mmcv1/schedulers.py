@@ -102,9 +102,14 @@ class _MMCV1Scheduler(_ParamScheduler):
         super().__init__(optimizer, param_name, begin, end, last_step, False, verbose)
 
     @classmethod
-    def build_iter_from_epoch(  # type: ignore[override]
-        cls, *args: Any, begin: int = 0, end: int = INF, by_epoch: bool = True,
-        epoch_length: int | None = None, **kwargs: Any,
+    def build_iter_from_epoch(
+        cls,
+        *args: Any,
+        begin: int = 0,
+        end: int = INF,
+        by_epoch: bool = True,
+        epoch_length: int | None = None,
+        **kwargs: Any,
     ) -> Any:
         """Keep the arguments in MMCV's units; only remember the epoch length."""
         if not by_epoch or not epoch_length or epoch_length <= 0:
@@ -113,7 +118,10 @@ class _MMCV1Scheduler(_ParamScheduler):
                 f"epoch_length, got by_epoch={by_epoch!r}, epoch_length={epoch_length!r}"
             )
         end = INF if end == INF else int(end * epoch_length)
-        return cls(*args, begin=begin, end=end, by_epoch=False, epoch_length=epoch_length, **kwargs)
+        ctor: Any = cls
+        return ctor(
+            *args, begin=begin, end=end, by_epoch=False, epoch_length=epoch_length, **kwargs
+        )
 
     def _position(self) -> Position:
         it = self.last_step
@@ -121,7 +129,9 @@ class _MMCV1Scheduler(_ParamScheduler):
         return Position(epoch, it, self.max_epochs, self.max_iters)
 
     def _regular(self, index: int, base: float, pos: Position) -> float:
-        return policy_value(self.policy, base, self.policy_args, pos, self.policy_by_epoch, self._lr)
+        return policy_value(
+            self.policy, base, self.policy_args, pos, self.policy_by_epoch, self._lr
+        )
 
     def _get_value(self) -> list[Any]:
         pos = self._position()

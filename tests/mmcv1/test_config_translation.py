@@ -42,10 +42,22 @@ def test_every_corpus_config_translates_and_round_trips(path: Path, tmp_path: Pa
     new = translation.config
     consumed = {name for names, _ in TRANSLATORS for name in names}
     assert not consumed & set(translation.passthrough)
-    for key in ("runner", "lr_config", "optimizer_config", "checkpoint_config", "log_config",
-                "data", "evaluation", "resume_from", "workflow", "total_epochs"):
+    for key in (
+        "runner",
+        "lr_config",
+        "optimizer_config",
+        "checkpoint_config",
+        "log_config",
+        "data",
+        "evaluation",
+        "resume_from",
+        "workflow",
+        "total_epochs",
+    ):
         assert key not in new
-    assert {"train_cfg", "optim_wrapper", "default_hooks", "env_cfg", "train_dataloader"} <= set(new)
+    assert {"train_cfg", "optim_wrapper", "default_hooks", "env_cfg", "train_dataloader"} <= set(
+        new
+    )
     assert not is_mmcv1_config(new)
     text = render_config(translation, path.name)
     compile(text, "migrated.py", "exec")
@@ -60,11 +72,13 @@ def test_epoch_runner_evaluation_and_hooks() -> None:
     assert new["train_cfg"] == dict(type="EpochBasedTrainLoop", max_epochs=12, val_interval=1)
     assert new["val_cfg"] == dict(type="ValLoop") and new["test_cfg"] == dict(type="TestLoop")
     assert new["val_evaluator"] == dict(
-        type="CocoMetric", metric="bbox", ann_file="data/coco/annotations/instances_val2017.json")
+        type="CocoMetric", metric="bbox", ann_file="data/coco/annotations/instances_val2017.json"
+    )
     assert new["optim_wrapper"] == dict(
         type="OptimWrapper",
         optimizer=dict(type="SGD", lr=0.02, momentum=0.9, weight_decay=0.0001),
-        clip_grad=dict(max_norm=35, norm_type=2))
+        clip_grad=dict(max_norm=35, norm_type=2),
+    )
     assert new["param_scheduler"] == [
         dict(type="LinearLR", start_factor=0.001, end_factor=1.0, begin=0, end=8, by_epoch=False),
         dict(type="MultiStepLR", milestones=[8, 11], gamma=0.1, by_epoch=True),
@@ -75,10 +89,14 @@ def test_epoch_runner_evaluation_and_hooks() -> None:
     assert set(hooks) == {"timer", "logger", "param_scheduler", "checkpoint", "sampler_seed"}
     assert new["log_processor"] == dict(type="LogProcessor", window_size=50, by_epoch=True)
     assert new["visualizer"]["vis_backends"] == [
-        dict(type="LocalVisBackend"), dict(type="TensorboardVisBackend")]
-    assert new["env_cfg"] == dict(cudnn_benchmark=False,
-                                  mp_cfg=dict(mp_start_method="fork", opencv_num_threads=0),
-                                  dist_cfg=dict(backend="nccl"))
+        dict(type="LocalVisBackend"),
+        dict(type="TensorboardVisBackend"),
+    ]
+    assert new["env_cfg"] == dict(
+        cudnn_benchmark=False,
+        mp_cfg=dict(mp_start_method="fork", opencv_num_threads=0),
+        dist_cfg=dict(backend="nccl"),
+    )
     assert new["custom_hooks"] == [dict(type="NumClassCheckHook")]
     assert new["load_from"] is None and new["resume"] is False
     train = new["train_dataloader"]
@@ -98,7 +116,8 @@ def test_iter_runner_fp16_save_best_auto_resume() -> None:
     assert new["optim_wrapper"]["type"] == "AmpOptimWrapper"
     assert new["optim_wrapper"]["loss_scale"] == "dynamic"
     assert new["default_hooks"]["checkpoint"] == dict(
-        type="CheckpointHook", by_epoch=False, interval=40, save_best="mIoU", rule="greater")
+        type="CheckpointHook", by_epoch=False, interval=40, save_best="mIoU", rule="greater"
+    )
     assert new["log_processor"]["by_epoch"] is False
     assert new["resume"] is True and new["load_from"] is None
     assert types(new["param_scheduler"]) == ["MMCV1LrScheduler"]
@@ -110,8 +129,11 @@ def test_fp16_dict_resume_from_seed_and_unknown_logger() -> None:
     translation = translate_config(load("det_step_minlr_constant_fp16"))
     new, notes = translation.config, translation.notes
     assert new["optim_wrapper"] == dict(
-        type="AmpOptimWrapper", paramwise_cfg=dict(norm_decay_mult=0.0), loss_scale=512.0,
-        optimizer=dict(type="SGD", lr=0.01, momentum=0.9, weight_decay=0.0001))
+        type="AmpOptimWrapper",
+        paramwise_cfg=dict(norm_decay_mult=0.0),
+        loss_scale=512.0,
+        optimizer=dict(type="SGD", lr=0.01, momentum=0.9, weight_decay=0.0001),
+    )
     assert new["val_evaluator"] == dict(type="VOCMetric", metric="mAP", eval_mode="11points")
     assert new["default_hooks"]["checkpoint"]["save_best"] == "auto"
     assert new["default_hooks"]["checkpoint"]["max_keep_ckpts"] == 3
@@ -121,7 +143,8 @@ def test_fp16_dict_resume_from_seed_and_unknown_logger() -> None:
     assert any("gpu_ids" in n for n in notes["randomness"])
     assert any("workflow" in n for n in notes["train_cfg"])
     assert new["visualizer"]["vis_backends"][1] == dict(
-        type="WandbVisBackend", init_kwargs=dict(project="voc"))
+        type="WandbVisBackend", init_kwargs=dict(project="voc")
+    )
     assert new["train_dataloader"]["persistent_workers"] is False
 
 
@@ -147,10 +170,13 @@ def test_unknown_metric_turns_validation_off_with_a_note() -> None:
 def test_total_epochs_adam_paramwise_and_pipeline_notes() -> None:
     new = translate_config(load("cls_poly_epoch")).config
     assert new["train_cfg"]["max_epochs"] == 6
-    assert new["param_scheduler"] == [dict(type="PolyLR", power=2.0, eta_min=0.0, begin=0, end=7,
-                                           by_epoch=True)]
+    assert new["param_scheduler"] == [
+        dict(type="PolyLR", power=2.0, eta_min=0.0, begin=0, end=7, by_epoch=True)
+    ]
     cosine = translate_config(load("cls_cosine_warmup_by_epoch")).config
-    assert cosine["optim_wrapper"]["paramwise_cfg"] == dict(norm_decay_mult=0.0, bias_decay_mult=0.0)
+    assert cosine["optim_wrapper"]["paramwise_cfg"] == dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0
+    )
     assert "paramwise_cfg" not in cosine["optim_wrapper"]["optimizer"]
 
 
@@ -174,29 +200,46 @@ def test_mmengine_schedulers_where_a_chain_is_exact(name: str, expected: list[st
 
 
 def test_constant_warmup_by_iteration_is_constant_lr() -> None:
-    old = dict(runner=dict(type="IterBasedRunner", max_iters=10), optimizer=dict(type="SGD", lr=1.0),
-               lr_config=dict(policy="fixed", warmup="constant", warmup_iters=3, warmup_ratio=0.5))
+    old = dict(
+        runner=dict(type="IterBasedRunner", max_iters=10),
+        optimizer=dict(type="SGD", lr=1.0),
+        lr_config=dict(policy="fixed", warmup="constant", warmup_iters=3, warmup_ratio=0.5),
+    )
     assert translate_config(old).config["param_scheduler"] == [
-        dict(type="ConstantLR", factor=0.5, begin=0, end=4, by_epoch=False)]
+        dict(type="ConstantLR", factor=0.5, begin=0, end=4, by_epoch=False)
+    ]
 
 
 def test_unknown_policy_is_refused_with_the_known_ones() -> None:
     old = dict(runner=dict(type="IterBasedRunner", max_iters=10), lr_config=dict(policy="warp"))
-    with pytest.raises(ValueError, match=r"unknown MMCV 1.x policy 'warp'; known: .*CosineAnnealing"):
+    with pytest.raises(
+        ValueError, match=r"unknown MMCV 1.x policy 'warp'; known: .*CosineAnnealing"
+    ):
         translate_config(old)
 
 
 def test_existing_custom_imports_are_kept() -> None:
-    old = dict(custom_imports=dict(imports="my_pkg"), runner=dict(type="IterBasedRunner", max_iters=5),
-               lr_config=dict(policy="inv", gamma=0.1, by_epoch=False))
+    old = dict(
+        custom_imports=dict(imports="my_pkg"),
+        runner=dict(type="IterBasedRunner", max_iters=5),
+        lr_config=dict(policy="inv", gamma=0.1, by_epoch=False),
+    )
     assert translate_config(old).config["custom_imports"]["imports"] == [
-        "my_pkg", "mmlight.mmcv1.schedulers"]
+        "my_pkg",
+        "mmlight.mmcv1.schedulers",
+    ]
 
 
 def test_old_model_level_train_cfg_moves_into_model() -> None:
-    old = dict(model=dict(type="FasterRCNN"), train_cfg=dict(rpn=dict(x=1)), test_cfg=dict(rcnn=1),
-               total_epochs=2, optimizer=dict(type="SGD", lr=0.1))
+    old = dict(
+        model=dict(type="FasterRCNN"),
+        train_cfg=dict(rpn=dict(x=1)),
+        test_cfg=dict(rcnn=1),
+        total_epochs=2,
+        optimizer=dict(type="SGD", lr=0.1),
+    )
     new = translate_config(old).config
-    assert new["model"] == dict(type="FasterRCNN", train_cfg=dict(rpn=dict(x=1)),
-                                test_cfg=dict(rcnn=1))
+    assert new["model"] == dict(
+        type="FasterRCNN", train_cfg=dict(rpn=dict(x=1)), test_cfg=dict(rcnn=1)
+    )
     assert new["train_cfg"] == dict(type="EpochBasedTrainLoop", max_epochs=2, val_interval=1)

@@ -23,24 +23,28 @@ CONFIGS = sorted((HERE / "configs").glob("*.py"))
 RECORDED = json.loads((HERE / "data" / "mmcv17_schedules.json").read_text())
 
 
-def simulate(schedulers: list[dict[str, Any]], optimizer: Any, total: int,
-             epoch_length: int | None) -> tuple[list[list[float]], list[list[float]]]:
+def simulate(
+    schedulers: list[dict[str, Any]], optimizer: Any, total: int, epoch_length: int | None
+) -> tuple[list[list[float]], list[list[float]]]:
     """Build through PARAM_SCHEDULERS as the runner does and step as ParamSchedulerHook does."""
     import mmlight.mmcv1.schedulers  # noqa: F401  (registers MMCV1LrScheduler)
     from mmlight.registry import PARAM_SCHEDULERS
 
     built = [
-        PARAM_SCHEDULERS.build(dict(cfg), default_args=dict(optimizer=optimizer,
-                                                           epoch_length=epoch_length))
+        PARAM_SCHEDULERS.build(
+            dict(cfg), default_args=dict(optimizer=optimizer, epoch_length=epoch_length)
+        )
         for cfg in schedulers
     ]
     lrs, momenta = [], []
     for it in range(total):
         lrs.append([group["lr"] for group in optimizer.param_groups])
-        momenta.append([
-            group["betas"][0] if "betas" in group else group["momentum"]
-            for group in optimizer.param_groups
-        ])
+        momenta.append(
+            [
+                group["betas"][0] if "betas" in group else group["momentum"]
+                for group in optimizer.param_groups
+            ]
+        )
         optimizer.step()
         for scheduler in built:
             if not scheduler.by_epoch:

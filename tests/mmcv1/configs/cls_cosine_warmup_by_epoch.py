@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 # mmcls style: cosine to 0 per epoch, linear warm-up counted in epochs, AdamW
 model = dict(type='ImageClassifier')
 data = dict(samples_per_gpu=64, workers_per_gpu=2,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 # cosine by iteration inside an epoch-based run, min_lr_ratio, with cosine momentum
 model = dict(type='MyNet')
 data = dict(samples_per_gpu=8, workers_per_gpu=1, train=dict(type='MyData'), val=dict(type='MyData'))

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 # mmdet3d style: cyclic lr and momentum, AdamW, iteration-based
 model = dict(type='VoxelNet')
 data = dict(samples_per_gpu=6, workers_per_gpu=4,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 # mmdet 2.x style: 1x schedule, linear warm-up by iteration, COCO bbox evaluation
 dataset_type = 'CocoDataset'
 data_root = 'data/coco/'

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 # int step with min_lr clipping, constant warm-up, fp16 with a static loss scale
 model = dict(type='RetinaNet')
 data = dict(samples_per_gpu=4, workers_per_gpu=0, persistent_workers=False,

@@ -85,8 +85,12 @@ def record(cfg: dict) -> dict:
         if hook is not None
     ]
     runner = types.SimpleNamespace(
-        optimizer=optimizer, epoch=0, iter=0, max_epochs=max_epochs or None,
-        max_iters=max_iters, data_loader=range(EPOCH_LENGTH),
+        optimizer=optimizer,
+        epoch=0,
+        iter=0,
+        max_epochs=max_epochs or None,
+        max_iters=max_iters,
+        data_loader=range(EPOCH_LENGTH),
     )
     for hook in hooks:
         hook.before_run(runner)
@@ -100,10 +104,12 @@ def record(cfg: dict) -> dict:
         for hook in hooks:
             hook.before_train_iter(runner)
         lrs.append([group["lr"] for group in optimizer.param_groups])
-        momenta.append([
-            group["momentum"] if "momentum" in group else group["betas"][0]
-            for group in optimizer.param_groups
-        ])
+        momenta.append(
+            [
+                group["momentum"] if "momentum" in group else group["betas"][0]
+                for group in optimizer.param_groups
+            ]
+        )
     return dict(epoch_length=EPOCH_LENGTH if epoch_based else None, lr=lrs, momentum=momenta)
 
 
