@@ -255,7 +255,8 @@ class BaseInferencer(metaclass=InferencerMeta):
 
     def _init_collate(self, cfg: ConfigType) -> Callable:
         """``cfg.test_dataloader.collate_fn`` looked up by name in ``FUNCTIONS``, else
-        ``pseudo_collate`` (as in mmengine, a dict ``collate_fn`` also falls back to it)."""
+        ``pseudo_collate`` (as in mmengine, a dict ``collate_fn`` also falls back to it); a
+        name that is not registered is a KeyError here."""
         from mmlight.dataset import pseudo_collate
 
         try:
@@ -266,6 +267,11 @@ class BaseInferencer(metaclass=InferencerMeta):
             return pseudo_collate
         with FUNCTIONS.switch_scope_and_registry(self.scope) as registry:
             collate_fn: Any = registry.get(name)
+            if collate_fn is None:  # mmengine keeps None and fails at the first call
+                raise KeyError(
+                    f"test_dataloader.collate_fn {name!r} is not registered in {registry.name!r} "
+                    f"(scope {registry.scope!r}).{did_you_mean(name, registry.module_dict)}"
+                )
         return collate_fn
 
     def _init_visualizer(self, cfg: ConfigType) -> Any:

@@ -214,6 +214,9 @@ def test_collate_fn_named_in_the_config(files: dict[str, Any]) -> None:
     inferencer = TinySegInferencer(cfg, files["ckpt"], device="cpu", show_progress=False)
     inferencer(files["imgs"], batch_size=4)
     assert calls == [4, 3]
+    cfg.test_dataloader = {"collate_fn": "tiny_countin_collate"}
+    with pytest.raises(KeyError, match="Did you mean 'tiny_counting_collate'"):
+        TinySegInferencer(cfg, files["ckpt"], device="cpu")
 
 
 class TinyVisualizer(Visualizer):
