@@ -306,3 +306,11 @@ def test_inferencers_registry_builds_a_registered_inferencer(files: dict[str, An
     np.testing.assert_array_equal(
         out["predictions"][1], expected_labels(files["state"], files["imgs"][1])
     )
+
+
+def test_without_rich_the_progress_bar_is_left_out(
+    files: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "rich.progress", None)  # import fails: rich missing
+    inferencer = TinySegInferencer(files["cfg"], files["ckpt"], device="cpu", show_progress=True)
+    assert len(inferencer(files["imgs"], batch_size=2)["predictions"]) == 7
