@@ -326,13 +326,8 @@ _HOOK_KEYS = {
 }
 
 
-def _optim_wrapper(ctx: _Context) -> None:
-    optimizer = ctx.get("optimizer")
-    if optimizer is None:
-        return
-    hook = ctx.get("optimizer_config") or {}
-    fp16 = ctx.get("fp16")
-    out = ctx.out
+def _one_wrapper(optimizer: Any, hook: Mapping[str, Any], fp16: Any) -> dict[str, Any]:
+    """The optim_wrapper entry of one optimizer under MMCV 1.x's optimizer hook."""
     wrapper: dict[str, Any] = dict(type="OptimWrapper")
     for key in ("constructor", "paramwise_cfg"):
         if isinstance(optimizer, dict) and key in optimizer:
@@ -340,18 +335,50 @@ def _optim_wrapper(ctx: _Context) -> None:
     kind = hook.get("type", "OptimizerHook")
     if kind in ("Fp16OptimizerHook", "GradientCumulativeFp16OptimizerHook") or fp16 is not None:
         wrapper["type"] = "AmpOptimWrapper"
-        scale = hook.get("loss_scale", (fp16 or {}).get("loss_scale", 512.0))
-        wrapper["loss_scale"] = scale
-        out.note(
-            "optim_wrapper",
-            "AmpOptimWrapper (fp16 in MMCV 1.x) runs autocast on CUDA; "
-            "on a CPU-only machine use OptimWrapper",
-        )
+        wrapper["loss_scale"] = hook.get("loss_scale", (fp16 or {}).get("loss_scale", 512.0))
     wrapper["optimizer"] = optimizer
     if hook.get("cumulative_iters", 1) != 1:
         wrapper["accumulative_counts"] = hook["cumulative_iters"]
     if hook.get("grad_clip") is not None:
         wrapper["clip_grad"] = hook["grad_clip"]
+    return wrapper
+
+
+def _is_multi_optimizer(optimizer: Any) -> bool:
+    """MMCV 1.x's ``optimizer=dict(generator=dict(type=...), discriminator=dict(type=...))``."""
+    return (
+        isinstance(optimizer, Mapping)
+        and "type" not in optimizer
+        and bool(optimizer)
+        and all(isinstance(v, Mapping) and "type" in v for v in optimizer.values())
+    )
+
+
+def _optim_wrapper(ctx: _Context) -> None:
+    optimizer = ctx.get("optimizer")
+    if optimizer is None:
+        return
+    hook = ctx.get("optimizer_config") or {}
+    fp16 = ctx.get("fp16")
+    out = ctx.out
+    if _is_multi_optimizer(optimizer):
+        wrapper: dict[str, Any] = dict(constructor="MultiOptimWrapperConstructor")
+        for name, sub in optimizer.items():
+            wrapper[name] = _one_wrapper(sub, hook, fp16)
+        out.note(
+            "optim_wrapper",
+            f"one wrapper per MMCV 1.x optimizer ({', '.join(optimizer)}); the model's "
+            "train_step steps each through optim_wrapper[name] in MMEngine",
+        )
+    else:
+        wrapper = _one_wrapper(optimizer, hook, fp16)
+    kind = hook.get("type", "OptimizerHook")
+    if kind in ("Fp16OptimizerHook", "GradientCumulativeFp16OptimizerHook") or fp16 is not None:
+        out.note(
+            "optim_wrapper",
+            "AmpOptimWrapper (fp16 in MMCV 1.x) runs autocast on CUDA; "
+            "on a CPU-only machine use OptimWrapper",
+        )
     if hook.get("detect_anomalous_params"):
         out.config["model_wrapper_cfg"] = dict(
             type="MMDistributedDataParallel", detect_anomalous_params=True

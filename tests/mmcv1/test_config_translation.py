@@ -243,3 +243,51 @@ def test_old_model_level_train_cfg_moves_into_model() -> None:
         type="FasterRCNN", train_cfg=dict(rpn=dict(x=1)), test_cfg=dict(rcnn=1)
     )
     assert new["train_cfg"] == dict(type="EpochBasedTrainLoop", max_epochs=2, val_interval=1)
+
+
+def test_several_optimizers_become_one_wrapper_each() -> None:
+    old = dict(
+        total_epochs=1,
+        optimizer=dict(
+            generator=dict(type="Adam", lr=1e-4), discriminator=dict(type="Adam", lr=4e-4)
+        ),
+        optimizer_config=dict(grad_clip=dict(max_norm=1)),
+    )
+    translation = translate_config(old)
+    assert translation.config["optim_wrapper"] == dict(
+        constructor="MultiOptimWrapperConstructor",
+        generator=dict(
+            type="OptimWrapper", optimizer=dict(type="Adam", lr=1e-4), clip_grad=dict(max_norm=1)
+        ),
+        discriminator=dict(
+            type="OptimWrapper", optimizer=dict(type="Adam", lr=4e-4), clip_grad=dict(max_norm=1)
+        ),
+    )
+    assert "generator, discriminator" in translation.notes["optim_wrapper"][0]
+
+
+def test_detect_anomalous_params_and_dropped_hook_keys() -> None:
+    old = dict(
+        total_epochs=1,
+        optimizer=dict(type="SGD", lr=0.1),
+        optimizer_config=dict(detect_anomalous_params=True, foo=1),
+    )
+    translation = translate_config(old)
+    assert translation.config["model_wrapper_cfg"] == dict(
+        type="MMDistributedDataParallel", detect_anomalous_params=True
+    )
+    assert translation.notes["optim_wrapper"] == ["optimizer_config keys ['foo'] were dropped"]
+
+
+def test_translation_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mmlight.mmcv1.config_translation import translate_config; "
+        "from mmlight.mmcv1.render import render_config; "
+        "from mmlight.mmcv1.detect import is_mmcv1_config; "
+        "t = translate_config(dict(total_epochs=1, lr_config=dict(policy='inv', gamma=0.1))); "
+        "render_config(t, 'x.py'); assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
