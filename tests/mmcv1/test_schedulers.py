@@ -70,7 +70,7 @@ def test_epoch_counted_arguments_need_the_epoch_length() -> None:
 def test_bad_warmup_and_policy_names() -> None:
     with pytest.raises(OptimValueError, match='"cosine" is not a supported type for warming up'):
         MMCV1LrScheduler(sgd(), policy="fixed", warmup="cosine", warmup_iters=2, max_iters=4)
-    with pytest.raises(ValueError, match="unknown MMCV 1.x policy 'Inv'"):
+    with pytest.raises(ValueError, match=r"unknown MMCV 1\.x policy 'Inv'"):
         MMCV1MomentumScheduler(sgd(), policy="Inv", max_iters=4)
     assert canonical_policy("flat-cosine") == "FlatCosineAnnealing"
     assert canonical_policy("CosineAnnealing") == canonical_policy("cosine")
