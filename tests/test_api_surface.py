@@ -118,6 +118,11 @@ GAP_NAMES: list[Row] = [
     ("mmengine.runner.base_loop", "BaseLoop", "class"),
     ("mmengine.runner.loops", "_InfiniteDataloaderIterator", "class"),
     ("mmengine.utils.path", "mkdir_or_exist", "function"),
+    # issue 15: mmlight.analysis
+    ("mmengine.analysis", "get_model_complexity_info", "function"),
+    ("mmengine.analysis", "FlopAnalyzer", "class"),
+    ("mmengine.analysis", "parameter_count", "function"),
+    ("mmengine.analysis.print_helper", "_format_size", "function"),
 ]
 
 # The rest of what ``import mmengine`` gives (its star-imports and version): names the scan
@@ -303,15 +308,11 @@ REGISTRY_NAMES_COVERED: list[tuple[str, str, str]] = [
     ("OPTIMIZERS", "Adadelta", "class"),
 ]
 
-# Out of scope here: mmengine.analysis, mmengine.infer and mmengine.hub are issue 15's.
+# Out of scope here: mmengine.infer and mmengine.hub are issue 15's (its analysis: see above).
 # Listed so that the gap list is accounted for in full; not tested.
 OUT_OF_SCOPE: list[tuple[str, str]] = [
     ("mmengine.infer.infer", "ModelType"),
     ("mmengine.infer.infer", "BaseInferencer"),
-    ("mmengine.analysis", "get_model_complexity_info"),
-    ("mmengine.analysis", "FlopAnalyzer"),
-    ("mmengine.analysis", "parameter_count"),
-    ("mmengine.analysis.print_helper", "_format_size"),
     ("mmengine.infer", "BaseInferencer"),
     ("mmengine.hub", "get_config"),
 ]
