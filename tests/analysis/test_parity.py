@@ -38,6 +38,14 @@ def model_and_inputs(request: pytest.FixtureRequest) -> Case:
     return model, (torch.randn(2, *shape),), shape
 
 
+@pytest.fixture(params=list(CASES))
+def eval_model_and_inputs(request: pytest.FixtureRequest) -> Case:
+    """The models in evaluation mode only, for checks the mode cannot change."""
+    factory, shape = CASES[request.param]
+    torch.manual_seed(0)
+    return factory().eval(), (torch.randn(2, *shape),), shape
+
+
 def _logged(logger: logging.Logger, call: Callable[[], Any]) -> tuple[Any, list[str]]:
     """``call()``'s result and the warnings it logged (messages only)."""
     case = unittest.TestCase()
@@ -71,12 +79,12 @@ def test_counts_per_module_and_operator(model_and_inputs: Any, kind: str, mode: 
 
 
 @pytest.mark.parametrize("kind", ["FlopAnalyzer", "ActivationAnalyzer"])
-def test_warnings_are_mmengines(model_and_inputs: Any, kind: str) -> None:
+def test_warnings_are_mmengines(eval_model_and_inputs: Any, kind: str) -> None:
     from mmengine.logging import MMLogger as MMEngineLogger
 
     from mmlight.logging import MMLogger
 
-    model, inputs, _ = model_and_inputs
+    model, inputs, _ = eval_model_and_inputs
     theirs, ours = _analyzers(kind, model, inputs)
     total_theirs, logged_theirs = _logged(MMEngineLogger.get_current_instance(), theirs.total)
     total_ours, logged_ours = _logged(MMLogger.get_current_instance(), ours.total)
@@ -85,8 +93,8 @@ def test_warnings_are_mmengines(model_and_inputs: Any, kind: str) -> None:
     assert any(m.startswith("Unsupported operator aten::") for m in logged_ours)
 
 
-def test_parameter_counts_and_table(model_and_inputs: Any) -> None:
-    model, _, _ = model_and_inputs
+def test_parameter_counts_and_table(eval_model_and_inputs: Any) -> None:
+    model, _, _ = eval_model_and_inputs
     assert ml_analysis.parameter_count(model) == mm_analysis.parameter_count(model)
     for depth in (1, 3, 5):
         assert ml_analysis.parameter_count_table(model, depth) == (
@@ -127,9 +135,9 @@ def test_complexity_info_from_input_shape(model_and_inputs: Any) -> None:
 
 @pytest.mark.parametrize(("depth", "shapes", "with_acts"),
                          [(0, True, True), (2, False, True), (6, True, False)])
-def test_stats_table_and_str(model_and_inputs: Any, depth: int, shapes: bool,
+def test_stats_table_and_str(eval_model_and_inputs: Any, depth: int, shapes: bool,
                              with_acts: bool) -> None:
-    model, inputs, _ = model_and_inputs
+    model, inputs, _ = eval_model_and_inputs
 
     def render(lib: Any) -> tuple[str, str]:
         flops = lib.FlopAnalyzer(model, inputs)
