@@ -76,7 +76,7 @@ def render_config(translation: Translation, source: str) -> str:
     count = translation.note_count
     lines = [
         f"# Translated from {source} (an MMCV 1.x config) by `mmlight migrate-config`.",
-        "# Runner-owned fields follow OpenMMLab's MMCV -> MMEngine migration guide; "
+        "# Runner fields follow OpenMMLab's MMCV -> MMEngine guide; "
         + (f"{count} NOTE(s) below need your attention." if count else "nothing needs attention."),
         "",
     ]
