@@ -78,6 +78,8 @@ class JitModelAnalysis:
         self._named_modules: dict[str, nn.Module] = dict(named_modules_with_dup(model))
         self._aliases: dict[nn.Module | str, str] = self._get_aliases(model)
         self._stats: Statistics | None = None
+        # a trace of the same model and inputs to count on instead of tracing again
+        self._shared_graph: Any = None
         self._ignored_ops: set[str] = set(_IGNORED_OPS)
         self.unsupported_ops_warnings(True)
         self.uncalled_modules_warnings(True)
@@ -220,6 +222,8 @@ class JitModelAnalysis:
         return {".".join(parts[:k]) for k in range(len(parts) + 1)}
 
     def _trace(self) -> Any:
+        if self._shared_graph is not None:
+            return self._shared_graph
         with warnings.catch_warnings():
             if self._warn_trace == "none":
                 warnings.simplefilter("ignore")

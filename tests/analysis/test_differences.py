@@ -148,3 +148,22 @@ def test_model_without_parameters_gets_cpu_inputs() -> None:
     mm_analysis = pytest.importorskip("mmengine.analysis")
     with pytest.raises(StopIteration):
         mm_analysis.get_model_complexity_info(model, input_shape=(3, 8, 8))
+
+
+def test_complexity_info_runs_the_model_once() -> None:
+    """Flops and activations are counted on one trace (the graph does not depend on the
+    handles); mmengine traces twice, so a training-mode model also updates its batch-norm
+    statistics twice."""
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4)).train()
+    calls: list[int] = []
+    model.register_forward_hook(lambda *args: calls.append(1))
+    x = torch.randn(2, 4)
+    info = ml_analysis.get_model_complexity_info(model, inputs=x, show_table=False)
+    assert len(calls) == 1
+    assert model[1].num_batches_tracked.item() == 1  # type: ignore[operator]
+    assert (info["flops"], info["activations"]) == (32 + 40, 8)
+
+    mm_analysis = pytest.importorskip("mmengine.analysis")
+    theirs = mm_analysis.get_model_complexity_info(model, inputs=x, show_table=False)
+    assert len(calls) == 3
+    assert info == theirs
