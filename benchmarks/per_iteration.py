@@ -134,7 +134,9 @@ class Gate:
 
             self.profiler.disable()
             text = io.StringIO()
-            pstats.Stats(self.profiler, stream=text).sort_stats("tottime").print_stats(45)
+            stats = pstats.Stats(self.profiler, stream=text)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
             report.update(text=text.getvalue())
         self.out.write(json.dumps(report) + "\n")
         self.out.flush()

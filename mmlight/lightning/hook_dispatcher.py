@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import lightning.pytorch as pl
 
+from mmlight.lightning.compat import resize_train_epoch
+
 if TYPE_CHECKING:
     from mmlight.runner.runner import Runner
 
@@ -97,7 +99,7 @@ class HookDispatcher(pl.Callback):
             loop._epoch += 1
             if loop._batch_offset:  # the shortened first epoch after a mid-epoch resume
                 loop._batch_offset = 0
-                _restore_epoch_length(trainer, len(loop.dataloader))
+                resize_train_epoch(trainer, len(loop.dataloader))
             loop._decide_current_val_interval(loop.epoch)
             validate = loop.should_validate()
             if loop.stop_training:
@@ -149,10 +151,3 @@ class HookDispatcher(pl.Callback):
         self.metrics[stage] = metrics
         self.runner.call_hook(f"after_{stage}_epoch", metrics=metrics)
 
-
-def _restore_epoch_length(trainer: pl.Trainer, length: int) -> None:
-    """Lightning sizes epochs once, at setup; after a shortened first epoch, size them again."""
-    trainer.fit_loop.max_batches = length
-    combined = trainer.fit_loop._combined_loader
-    if combined is not None:
-        combined.limits = [length]

@@ -9,6 +9,7 @@ import lightning.pytorch as pl
 import torch
 
 from mmlight.lightning.stepper import LightningStepper
+from mmlight.runner.batch_source import BATCH_TOKEN
 
 if TYPE_CHECKING:
     from mmlight.runner.runner import Runner
@@ -40,11 +41,12 @@ class MMLightningModule(pl.LightningModule):
         object.__setattr__(self, "_runner", runner)
         self.automatic_optimization = False
         self._stepping_wrapper: Any = None
+        self._iter_based = False
 
     # Plain attributes Lightning (``_current_fx_name``, around every hook call) and the stepper
     # set several times per iteration; nn.Module.__setattr__ checks for parameters, modules and
     # buffers each time, which costs more than the rest of a small model's step.
-    _PLAIN_ATTRIBUTES = frozenset({"_current_fx_name", "_stepping_wrapper"})
+    _PLAIN_ATTRIBUTES = frozenset({"_current_fx_name", "_stepping_wrapper", "_iter_based"})
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._PLAIN_ATTRIBUTES:
@@ -58,6 +60,10 @@ class MMLightningModule(pl.LightningModule):
         return [wrapper.optimizer for wrapper in wrappers]
 
     def on_train_start(self) -> None:
+        from mmlight.runner.loops import IterBasedTrainLoop
+
+        # Which loop runs is fixed for the stage; training_step reads it on every batch.
+        self._iter_based = isinstance(self._runner.train_loop, IterBasedTrainLoop)
         lightning_optimizers = self.optimizers(use_pl_optimizer=True)
         if not isinstance(lightning_optimizers, list):
             lightning_optimizers = [lightning_optimizers]
@@ -81,15 +87,13 @@ class MMLightningModule(pl.LightningModule):
         return batch
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        from mmlight.runner.batch_source import BATCH_TOKEN
-        from mmlight.runner.loops import IterBasedTrainLoop
-
         runner = self._runner
         loop = runner.train_loop
-        runner._restore_pending_rng("first_batch")
+        if runner._pending_rng is not None:
+            runner._restore_pending_rng("first_batch")
         if batch is BATCH_TOKEN:  # fetched now, inside the iteration, as MMEngine does
             batch = loop.batch_source.next_batch()
-        if isinstance(loop, IterBasedTrainLoop):
+        if self._iter_based:
             loop.run_iter(batch)
         else:
             loop.run_iter(batch_idx + loop._batch_offset, batch)

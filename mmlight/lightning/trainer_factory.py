@@ -49,6 +49,10 @@ TRAINER_MAPPING: dict[str, str] = {
     ),
     "model summary is logged by MMEngine hooks": "enable_model_summary=False",
     "work_dir": "default_root_dir",
+    "MMEngine's loop does only MMEngine's work per batch": (
+        "trainer.fit_loop.epoch_loop=MMTrainingEpochLoop (Lightning's, minus no-op hooks, "
+        "signature inspection and an empty logger connector; mmlight.lightning.epoch_loop)"
+    ),
     "no Lightning profiling unless asked": "profiler=a no-op profiler (cheaper than the default)",
     "launcher + no model_wrapper_cfg": (
         "strategy=DDPStrategy(broadcast_buffers=False, find_unused_parameters=cfg value)"
@@ -127,6 +131,11 @@ def build_trainer(runner: Runner, stage: str, **overrides: Any) -> pl.Trainer:
     kwargs.update(user)
     callbacks += progress_bar_for(runner, kwargs.get("enable_progress_bar", True), callbacks)
     trainer = pl.Trainer(callbacks=callbacks, **kwargs)
+    if stage == "fit":
+        from mmlight.lightning.compat import install_epoch_loop
+        from mmlight.lightning.epoch_loop import MMTrainingEpochLoop
+
+        install_epoch_loop(trainer, MMTrainingEpochLoop)
     runner._trainer = trainer
     return trainer
 
