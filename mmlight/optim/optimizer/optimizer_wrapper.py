@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mmlight.logging import print_log
+from mmlight.logging import MessageHub, print_log
 from mmlight.optim.errors import OptimTypeError, OptimValueError
 from mmlight.optim.optimizer.base import BaseOptimWrapper
 from mmlight.optim.optimizer.stepper import OptimStepper
@@ -228,8 +228,6 @@ class OptimWrapper(BaseOptimWrapper):
         hub = self.__dict__.get("_message_hub")
         if hub is not None:
             return hub
-        from mmlight.logging import MessageHub
-
         return MessageHub.get_current_instance()
 
     @message_hub.setter
