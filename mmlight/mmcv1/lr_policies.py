@@ -12,8 +12,9 @@ replays MMCV's formula, with a note saying why. The rules for "exactly":
 - MMCV's warm-up ends at ``warmup_iters``, MMEngine's ``LinearLR``/``ConstantLR`` one step
   before ``end``, hence ``end=warmup_iters + 1``; a warm-up counted in epochs needs the epoch
   length, which only the runner knows, so it is replayed;
-- poly and cosine need the run length in the unit they count; a per-iteration decay inside
-  an epoch-based run (``by_epoch=False`` with ``max_epochs``) is replayed.
+- poly and cosine need the run length in the unit they count; inside an epoch-based run a
+  per-iteration cosine is converted by the runner (``convert_to_iter_based``), a per-iteration
+  poly (whose end would be ``max_iters + 1``) is replayed.
 """
 
 from __future__ import annotations
@@ -109,6 +110,19 @@ def _standard_decay(
         target, zero = _target_args(cfg, prefix)
         return dict(
             type=f"CosineAnnealing{suffix}", T_max=span, **target, begin=0, end=span, **unit
+        ), zero
+    if policy == "CosineAnnealing" and not by_epoch and run.epoch_based:
+        # Per iteration over max_epochs * epoch_length: the runner's conversion scales T_max
+        # and end by the epoch length, which is exactly MMCV's max_iters.
+        target, zero = _target_args(cfg, prefix)
+        return dict(
+            type=f"CosineAnnealing{suffix}",
+            T_max=run.max_epochs,
+            **target,
+            begin=0,
+            end=run.max_epochs,
+            by_epoch=True,
+            convert_to_iter_based=True,
         ), zero
     # MMEngine scales the restart value by its weight; MMCV scales its distance to the floor.
     weights = list(cfg.get("restart_weights", [1]))

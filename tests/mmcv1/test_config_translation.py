@@ -193,6 +193,7 @@ def test_total_epochs_adam_paramwise_and_pipeline_notes() -> None:
         ("one_cycle", ["OneCycleLR", "MMCV1MomentumScheduler"]),
         ("step_iter_list", ["LinearLR", "MultiStepLR", "MultiStepMomentum"]),
         ("fixed_constant_warmup", ["MMCV1LrScheduler"]),
+        ("cosine_by_iter_no_warmup", ["CosineAnnealingLR", "CosineAnnealingMomentum"]),
     ],
 )
 def test_mmengine_schedulers_where_a_chain_is_exact(name: str, expected: list[str]) -> None:

@@ -1,0 +1,10 @@
+# cosine by iteration in an epoch-based run, no warm-up: CosineAnnealingLR/Momentum converted
+model = dict(type='MyNet')
+data = dict(samples_per_gpu=8, workers_per_gpu=1, train=dict(type='MyData'))
+optimizer = dict(type='SGD', lr=0.1, momentum=0.95)
+optimizer_config = dict()
+lr_config = dict(policy='CosineAnnealing', min_lr=1e-3, by_epoch=False)
+momentum_config = dict(policy='CosineAnnealing', min_momentum_ratio=0.85 / 0.95, by_epoch=False)
+runner = dict(type='EpochBasedRunner', max_epochs=5)
+checkpoint_config = dict(interval=1)
+log_config = dict(interval=5, hooks=[dict(type='TextLoggerHook')])
