@@ -183,3 +183,55 @@ def test_format_size_is_mmengines() -> None:
         for sig_figs in (1, 2, 3):
             for hide_zero in (False, True):
                 assert ours(value, sig_figs, hide_zero) == theirs(value, sig_figs, hide_zero)
+
+
+class ManyOps(torch.nn.Module):
+    """Every default flop handle once or more, with the argument variants they branch on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        nn = torch.nn
+        self.deconv = nn.ConvTranspose2d(4, 6, 3, stride=2)
+        self.grouped = nn.Conv2d(6, 6, 3, padding=1, groups=3)
+        self.inorm = nn.InstanceNorm2d(6, affine=True)
+        self.inorm_plain = nn.InstanceNorm2d(6)
+        self.bn_plain = nn.BatchNorm2d(6, affine=False)
+        self.gn = nn.GroupNorm(2, 6)
+        self.ln = nn.LayerNorm(6)
+        self.pool = nn.AdaptiveAvgPool2d(2)
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        import torch.nn.functional as F
+
+        y = self.gn(self.bn_plain(self.inorm_plain(self.inorm(self.grouped(self.deconv(x))))))
+        up = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
+        grid = torch.zeros(y.shape[0], 5, 5, 2)
+        sampled = F.grid_sample(up, grid, align_corners=False)
+        tokens = self.ln(self.pool(sampled).flatten(2).transpose(1, 2))  # (n, 4, 6)
+        outs = (
+            torch.bmm(tokens, tokens.transpose(1, 2)),
+            torch.einsum("nct,ncp->ntp", tokens, tokens),
+            torch.einsum("ntg,ncg->nct", tokens, tokens),
+            torch.einsum("nij,njk,nkl->nil", tokens, w, tokens),
+            torch.addmm(torch.zeros(4), tokens[0], w[0]),
+            torch.mm(tokens[0], w[0]),
+            torch.matmul(tokens[0, 0], w[0]),
+            torch.nn.functional.linear(tokens, w[0].t()),
+        )
+        return outs
+
+
+@pytest.mark.parametrize("kind", ["FlopAnalyzer", "ActivationAnalyzer"])
+def test_every_default_handle(kind: str) -> None:
+    torch.manual_seed(0)
+    model = ManyOps().eval()
+    inputs = (torch.randn(2, 4, 5, 5), torch.randn(2, 6, 4))
+    theirs, ours = _analyzers(kind, model, inputs)
+    assert ours.by_module_and_operator() == theirs.by_module_and_operator()
+    assert ours.unsupported_ops() == theirs.unsupported_ops()
+    if kind == "FlopAnalyzer":
+        assert set(ours.by_operator()) >= {
+            "conv", "instance_norm", "batch_norm", "group_norm", "layer_norm",
+            "upsample_bilinear2d", "grid_sampler", "adaptive_avg_pool2d", "bmm", "einsum",
+            "addmm", "mm", "matmul", "linear",
+        }
