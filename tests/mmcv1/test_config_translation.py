@@ -292,3 +292,31 @@ def test_translation_does_not_import_torch() -> None:
         "render_config(t, 'x.py'); assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_logger_hooks_become_vis_backends() -> None:
+    old = dict(
+        total_epochs=1,
+        log_config=dict(
+            interval=7,
+            hooks=[
+                dict(type="TextLoggerHook", by_epoch=False),
+                dict(type="NeptuneLoggerHook", init_kwargs=dict(project="p")),
+                dict(type="DvcliveLoggerHook"),
+                dict(type="ClearMLLoggerHook", init_kwargs=dict(task_name="t")),
+                dict(type="PaviLoggerHook"),
+            ],
+        ),
+    )
+    translation = translate_config(old)
+    new = translation.config
+    assert new["visualizer"]["vis_backends"] == [
+        dict(type="LocalVisBackend"),
+        dict(type="NeptuneVisBackend", init_kwargs=dict(project="p")),
+        dict(type="DVCLiveVisBackend"),
+        dict(type="ClearMLVisBackend", init_kwargs=dict(task_name="t")),
+    ]
+    assert new["log_processor"] == dict(type="LogProcessor", window_size=7, by_epoch=False)
+    assert new["default_hooks"]["logger"] == dict(type="LoggerHook", interval=7)
+    (note,) = translation.notes["visualizer"]
+    assert "'PaviLoggerHook' has no MMEngine vis backend" in note
