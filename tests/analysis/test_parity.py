@@ -235,3 +235,17 @@ def test_every_default_handle(kind: str) -> None:
             "upsample_bilinear2d", "grid_sampler", "adaptive_avg_pool2d", "bmm", "einsum",
             "addmm", "mm", "matmul", "linear",
         }
+
+
+@pytest.mark.parametrize("columns", ["40", "200"])
+def test_tables_follow_the_console_width(monkeypatch: pytest.MonkeyPatch, columns: str) -> None:
+    """Both draw with rich's default console: a narrow one wraps cells the same way."""
+    monkeypatch.setenv("COLUMNS", columns)
+    torch.manual_seed(0)
+    model = TinyResNet().eval()
+    inputs = (torch.randn(1, 3, 32, 32),)
+    ours = ml_analysis.get_model_complexity_info(model, inputs=inputs, show_arch=False)
+    theirs = mm_analysis.get_model_complexity_info(model, inputs=inputs, show_arch=False)
+    assert ours["out_table"] == theirs["out_table"]
+    assert max(len(line) for line in ours["out_table"].splitlines()) <= int(columns)
+    assert ml_analysis.parameter_count_table(model) == mm_analysis.parameter_count_table(model)
