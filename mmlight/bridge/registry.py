@@ -36,7 +36,12 @@ from mmengine.registry import DefaultScope as MmengineDefaultScope
 from mmengine.registry import Registry as MmengineRegistry
 from mmengine.registry import root as mmengine_root
 
-from mmlight.bridge.registry_fallback import hook_tree, unhook_tree
+from mmlight.bridge.registry_fallback import (
+    hook_scope_search,
+    hook_tree,
+    unhook_scope_search,
+    unhook_tree,
+)
 from mmlight.bridge.registry_view import MmengineRegistryView
 from mmlight.registry import DefaultScope, external
 from mmlight.registry import root as mmlight_root
@@ -48,6 +53,7 @@ __all__ = [
     "install",
     "installed",
     "root_pairs",
+    "scope_in_mmlight",
     "uninstall",
 ]
 
@@ -145,6 +151,23 @@ class MmengineRegistries:
             start = ours_root._search_child(scope) if scope else None
             return (start if start is not None else ours_root).get(key)
 
+    def scope_in_mmlight(self, root: MmengineRegistry, scope: str) -> Registry | None:
+        """mmlight's own registry of ``scope`` below the root paired with mmengine's ``root``.
+
+        For a scope mmengine's tree lacks (a migrated package's); mmlight's root itself and
+        views of mmengine's registries are not answers (see ``registry_fallback``).
+        """
+        ours_root = self._ours.get(id(root))
+        if ours_root is None and root.scope == "mmengine":
+            ours_root = self._ours_by_name.get(root.name)
+        if ours_root is None:
+            return None
+        with external.suspended():
+            found = ours_root._search_child(scope)
+        if found is None or found is ours_root or found.is_external_view:
+            return None
+        return found
+
     # ------------------------------------------------------------ teardown
     def detach_views(self) -> None:
         """Take the views out of mmlight's tree (mmlight's own registries stay)."""
@@ -175,6 +198,13 @@ def find_in_mmlight(registry: MmengineRegistry, key: str) -> Any:
     return None if bridge is None else bridge.find_in_mmlight(registry, key)
 
 
+def scope_in_mmlight(root: MmengineRegistry, scope: str) -> Registry | None:
+    """mmlight's registry of ``scope`` for mmengine's ``root`` (None: no bridge); module-level
+    for the same reason as :func:`find_in_mmlight`."""
+    bridge = _installed
+    return None if bridge is None else bridge.scope_in_mmlight(root, scope)
+
+
 def install() -> MmengineRegistries:
     """Make both trees see each other (idempotent)."""
     global _installed
@@ -183,6 +213,7 @@ def install() -> MmengineRegistries:
             bridge = MmengineRegistries(root_pairs())
             for _, theirs in bridge.pairs:
                 hook_tree(theirs, find_in_mmlight)
+                hook_scope_search(theirs, scope_in_mmlight)
             external.set_provider(bridge)
             _installed = bridge
         return _installed
@@ -197,5 +228,6 @@ def uninstall() -> None:
         external.set_provider(None)
         for _, theirs in _installed.pairs:
             unhook_tree(theirs)
+            unhook_scope_search(theirs)
         _installed.detach_views()
         _installed = None

@@ -21,6 +21,16 @@ must be able to see mmlight's. The options weighed:
 
 Children created later are covered by an instance-level ``_add_child`` on each hooked registry
 (mmengine's ``Registry.__init__`` calls ``parent._add_child(child)``).
+
+Scopes (``hook_scope_search``): mmengine's builders start at the registry of the default scope,
+which ``switch_scope_and_registry`` finds with ``root._search_child(scope)``. A migrated
+package's registries hang in mmlight's tree, so that search misses, mmengine warns and builds
+from its root, where mmcv's types shadow the package's own (mmcv's ``LoadAnnotations`` inside
+mmcv's ``TestTimeAug`` instead of the migrated mmseg's). On each paired root an instance-level
+``_search_child`` therefore runs mmengine's own search and, only on a miss, returns mmlight's
+registry of that scope (a child of mmlight's root, never the root itself: a default scope of
+``'mmlight'`` keeps mmengine's behaviour). Its ``get`` is mmlight's: the scope's own types,
+then its parents, then both roots, which is mmengine's rule over the joined trees.
 """
 
 from __future__ import annotations
@@ -31,9 +41,19 @@ from typing import Any
 
 from mmengine.registry import Registry as MmengineRegistry
 
-__all__ = ["FindInMmlight", "hook_tree", "is_hooked", "unhook_tree"]
+__all__ = [
+    "FindInMmlight",
+    "SearchInMmlight",
+    "hook_scope_search",
+    "hook_tree",
+    "is_hooked",
+    "unhook_scope_search",
+    "unhook_tree",
+]
 
 FindInMmlight = Callable[[MmengineRegistry, str], Any]
+# (mmengine root, scope) -> mmlight's registry of that scope below the paired root, or None
+SearchInMmlight = Callable[[MmengineRegistry, str], Any]
 
 _local = threading.local()
 
@@ -104,3 +124,29 @@ def unhook_tree(registry: MmengineRegistry) -> None:
         del attrs["_add_child"]
     for child in list(registry._children.values()):
         unhook_tree(child)
+
+
+class _SearchChildWithFallback:
+    """The ``_search_child`` installed on one mmengine root: mmengine's, then mmlight's tree."""
+
+    def __init__(self, registry: MmengineRegistry, search: SearchInMmlight) -> None:
+        self._registry = registry
+        self._search = search
+
+    def __call__(self, scope: str) -> Any:
+        found = type(self._registry)._search_child(self._registry, scope)
+        if found is None:
+            found = self._search(self._registry, scope)
+        return found
+
+
+def hook_scope_search(root: MmengineRegistry, search: SearchInMmlight) -> None:
+    """Make ``root``'s scope search find mmlight's registries of scopes its tree lacks."""
+    if not isinstance(vars(root).get("_search_child"), _SearchChildWithFallback):
+        root._search_child = _SearchChildWithFallback(root, search)
+
+
+def unhook_scope_search(root: MmengineRegistry) -> None:
+    """Undo :func:`hook_scope_search`."""
+    if isinstance(vars(root).get("_search_child"), _SearchChildWithFallback):
+        del vars(root)["_search_child"]

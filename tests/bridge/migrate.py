@@ -41,7 +41,7 @@ def migrate_source(source: str) -> tuple[str, int]:
     # right to left within a line, so earlier columns stay valid
     for row, col in sorted(hits, reverse=True):
         line = lines[row - 1]
-        lines[row - 1] = line[:col] + NEW + line[col + len(OLD):]
+        lines[row - 1] = line[:col] + NEW + line[col + len(OLD) :]
     return "".join(lines), len(hits)
 
 

@@ -18,16 +18,21 @@ name, so they cannot share a process).
 
 from __future__ import annotations
 
+import importlib
+import itertools
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mmlight import bridge
+from mmlight.registry import MODELS, TRANSFORMS
 from tests.bridge.conftest import write_downstream
 from tests.bridge.migrate import migrate_source, migrate_tree
 
@@ -35,6 +40,8 @@ pytestmark = pytest.mark.interop
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDIN = Path(__file__).with_name("mmcv_ops_standin")
+
+_names = itertools.count()
 
 
 def _python(script: Path, *args: str, cwd: Path, path: list[Path]) -> str:
@@ -48,7 +55,11 @@ def _python(script: Path, *args: str, cwd: Path, path: list[Path]) -> str:
     }
     result = subprocess.run(
         [sys.executable, str(script), *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
     )
     assert result.returncode == 0, f"{script}\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
     return result.stdout
@@ -120,6 +131,58 @@ def test_migrate_tree_copies_and_counts_without_bytecode(tmp_path: Path) -> None
 
 
 # ------------------------------------------------------------------- the downstream package
+
+
+@pytest.fixture
+def migrated_downstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """conftest's downstream package, migrated, importable in this process; its name (scope)."""
+    name = f"mydown_migrated_{next(_names)}"
+    migrate_tree(write_downstream(tmp_path / "plain", name), tmp_path / "migrated" / name)
+    monkeypatch.syspath_prepend(str(tmp_path / "migrated"))
+    yield name
+    for module in list(sys.modules):
+        if module == name or module.startswith(name + "."):
+            del sys.modules[module]
+
+
+def test_mmengine_builders_start_at_a_migrated_scopes_registry(migrated_downstream: str) -> None:
+    from mmcv.transforms import Compose
+    from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+    from mmengine.registry import DefaultScope as MmengineDefaultScope
+
+    registry = importlib.import_module(f"{migrated_downstream}.registry")
+    assert registry.TRANSFORMS.parent is TRANSFORMS
+
+    with MmengineDefaultScope.overwrite_default_scope(migrated_downstream):
+        # mmcv's Compose builds through mmengine's TRANSFORMS: the scope's own LoadAnnotations
+        # wins over the one mmcv registers in mmengine's root, as it would unmigrated
+        (loader,) = Compose([dict(type="LoadAnnotations")]).transforms
+        assert type(loader).__module__ == f"{migrated_downstream}.transforms"
+        assert MMENGINE_TRANSFORMS._search_child(migrated_downstream) is registry.TRANSFORMS
+    # mmlight's root is no answer for a scope 'mmlight': mmengine's tree keeps its own rules
+    assert MMENGINE_TRANSFORMS._search_child("mmlight") is None
+
+    bridge.deactivate()
+    assert MMENGINE_TRANSFORMS._search_child(migrated_downstream) is None
+
+
+def test_mmcvs_builders_build_a_migrated_packages_norm(migrated_downstream: str) -> None:
+    from mmcv.cnn import ConvModule, build_norm_layer
+    from mmengine.registry import DefaultScope as MmengineDefaultScope
+
+    models = importlib.import_module(f"{migrated_downstream}.models")
+    assert importlib.import_module(f"{migrated_downstream}.registry").MODELS.parent is MODELS
+
+    with MmengineDefaultScope.overwrite_default_scope(migrated_downstream):
+        abbr, norm = build_norm_layer(dict(type="TinyNorm"), 4)
+        conv = ConvModule(1, 3, 3, conv_cfg=dict(type="Conv1d"), norm_cfg=dict(type="TinyNorm"))
+    assert (abbr, type(norm), conv.norm_name, type(conv.norm)) == (
+        "tn",
+        models.TinyNorm,
+        "tn",
+        models.TinyNorm,
+    )
+
 
 # Added to the package's models.py: a model whose norm layers come from mmcv's builders.
 CLASSIFIER_PY = """
@@ -213,15 +276,28 @@ def test_a_migrated_package_builds_its_norm_through_mmcv_and_trains_as_under_mme
     migrated_script.write_text(migrate_source(script.read_text())[0])
 
     assert counts == {
-        "base_datasets.py": 1, "hooks.py": 1, "loops.py": 1, "metrics.py": 1,
-        "models.py": 2, "optim_constructors.py": 2, "registry.py": 12, "schedulers.py": 1,
+        "base_datasets.py": 1,
+        "hooks.py": 1,
+        "loops.py": 1,
+        "metrics.py": 1,
+        "models.py": 2,
+        "optim_constructors.py": 2,
+        "registry.py": 12,
+        "schedulers.py": 1,
         "visualization.py": 1,
     }
-    oracle = _last_json(_python(
-        script, name, str(tmp_path / "mmengine"), cwd=tmp_path, path=[tmp_path / "plain"]))
-    ours = _last_json(_python(
-        migrated_script, name, str(tmp_path / "mmlight"), cwd=tmp_path,
-        path=[tmp_path / "migrated"]))
+    oracle = _last_json(
+        _python(script, name, str(tmp_path / "mmengine"), cwd=tmp_path, path=[tmp_path / "plain"])
+    )
+    ours = _last_json(
+        _python(
+            migrated_script,
+            name,
+            str(tmp_path / "mmlight"),
+            cwd=tmp_path,
+            path=[tmp_path / "migrated"],
+        )
+    )
 
     norm = f"{name}.models.TinyNorm"
     assert oracle["engine"] == "mmengine"
@@ -238,3 +314,96 @@ def test_a_migrated_package_builds_its_norm_through_mmcv_and_trains_as_under_mme
     assert [i for i, _ in losses["mmengine"]] == list(range(1, 9))
     assert losses["mmlight"] == losses["mmengine"]
     assert ours["weights"] == oracle["weights"]
+
+
+# ------------------------------------------------------------------------ mmsegmentation
+
+# mmseg's __init__ checks the version of the module it calls mmengine against mmengine's
+# releases (>=0.5.0, <1.0.0); migrated, that is mmlight's own version. The one edit by hand.
+MMSEG_VERSION_LINE = "mmengine_version = digit_version(mmlight.__version__)"
+MMSEG_VERSION_EDIT = "mmengine_version = mmengine_min_version  # mmlight: mmengine's API"
+
+# Appended to tools/train.py's steps (before migrating them): what the process imported.
+IMPORTED_PY = """
+import mmcv.cnn.bricks.norm
+import mmseg
+from mmseg.registry import MODELS as MMSEG_MODELS
+print(json.dumps(dict(
+    mmseg=mmseg.__file__,
+    models_parent=MMSEG_MODELS.parent.__module__.split('.')[0],
+    mmcv_models=mmcv.cnn.bricks.norm.MODELS.__module__.split('.')[0],
+)))
+"""
+
+
+def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("mmseg")
+    pytest.importorskip("cv2")
+    import mmseg
+
+    from tests.bridge import test_mmseg_fcn as fcn
+
+    migrated = tmp_path / "migrated"
+    counts = migrate_tree(Path(mmseg.__file__).parent, migrated / "mmseg")
+    init = migrated / "mmseg" / "__init__.py"
+    assert init.read_text().count(MMSEG_VERSION_LINE) == 1
+    init.write_text(init.read_text().replace(MMSEG_VERSION_LINE, MMSEG_VERSION_EDIT))
+    assert counts["__init__.py"] == 3  # import, version check, its message
+    assert not any(
+        line.lstrip().startswith(("import mmengine", "from mmengine"))
+        for path in (migrated / "mmseg").rglob("*.py")
+        for line in path.read_text().splitlines()
+    )
+
+    fcn._write_cityscapes(tmp_path / "cityscapes")
+    train_py = textwrap.dedent(fcn.TRAIN_PY) + textwrap.dedent(IMPORTED_PY)
+    (tmp_path / "train.py").write_text(train_py)
+    (tmp_path / "train_migrated.py").write_text(migrate_source(train_py)[0])
+    migrated_config = migrated / "mmseg" / fcn.FCN_CONFIG.relative_to(fcn.FCN_CONFIG.parents[3])
+    for name, base in (("child", fcn.FCN_CONFIG), ("child_migrated", migrated_config)):
+        (tmp_path / f"{name}.py").write_text(
+            fcn.CHILD_PY.format(
+                base=base,
+                runner_lines="",
+                data_root=tmp_path / "cityscapes",
+                num_classes=fcn.NUM_CLASSES,
+                iters=2,
+            )
+        )
+
+    oracle = _python(
+        tmp_path / "train.py", "child.py", str(tmp_path / "mmengine"), cwd=tmp_path, path=[]
+    )
+    ours = _python(
+        tmp_path / "train_migrated.py",
+        "child_migrated.py",
+        str(tmp_path / "mmlight"),
+        cwd=tmp_path,
+        path=[migrated],
+    )
+
+    runner, imported = (json.loads(line) for line in ours.strip().splitlines()[-2:])
+    assert runner == {"runner": "mmlight.runner.runner.Runner"}
+    assert imported == dict(
+        mmseg=str(migrated / "mmseg" / "__init__.py"),
+        models_parent="mmlight",
+        mmcv_models="mmengine",
+    )
+    assert json.loads(oracle.strip().splitlines()[-1])["mmseg"] == mmseg.__file__
+
+    def numbers(work_dir: Path) -> tuple[dict[int, Any], dict[int, Any]]:
+        scalars = _scalars(work_dir)
+        train = {s["iter"]: {k: s[k] for k in fcn.TRAIN_KEYS} for s in scalars if "loss" in s}
+        val = {s["step"]: {k: s[k] for k in fcn.METRIC_KEYS} for s in scalars if "mIoU" in s}
+        return train, val
+
+    (train, val), (expected_train, expected_val) = (
+        numbers(tmp_path / "mmlight"),
+        numbers(tmp_path / "mmengine"),
+    )
+    assert sorted(expected_train) == [1, 2]
+    assert sorted(expected_val) == [2]
+    assert train == expected_train
+    assert val == expected_val
