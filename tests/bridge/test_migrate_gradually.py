@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from mmlight import bridge
 from mmlight.registry import MODELS, TRANSFORMS
@@ -46,6 +47,13 @@ _names = itertools.count()
 
 def _python(script: Path, *args: str, cwd: Path, path: list[Path]) -> str:
     """Run ``script`` in a fresh interpreter, ``path`` first on ``sys.path``; its stdout."""
+    return _python_run(script, *args, cwd=cwd, path=path).stdout
+
+
+def _python_run(
+    script: Path, *args: str, cwd: Path, path: list[Path]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter, ``path`` first on ``sys.path``."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(cwd),
@@ -62,7 +70,7 @@ def _python(script: Path, *args: str, cwd: Path, path: list[Path]) -> str:
         timeout=600,
     )
     assert result.returncode == 0, f"{script}\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
-    return result.stdout
+    return result
 
 
 def _last_json(stdout: str) -> Any:
@@ -323,6 +331,17 @@ def test_a_migrated_package_builds_its_norm_through_mmcv_and_trains_as_under_mme
 MMSEG_VERSION_LINE = "mmengine_version = digit_version(mmlight.__version__)"
 MMSEG_VERSION_EDIT = "mmengine_version = mmengine_min_version  # mmlight: mmengine's API"
 
+# Appended to the migrated tools/train.py steps: mmseg.apis on the run's checkpoint.
+INFER_PY = """
+import numpy as np
+
+from mmseg.apis import inference_model, init_model
+
+model = init_model(sys.argv[1], cfg.work_dir + '/iter_2.pth', device='cpu')
+result = inference_model(model, np.zeros((64, 128, 3), np.uint8))
+print(json.dumps(dict(prediction=list(result.pred_sem_seg.data.shape))))
+"""
+
 # Appended to tools/train.py's steps (before migrating them): what the process imported.
 IMPORTED_PY = """
 import mmcv.cnn.bricks.norm
@@ -360,7 +379,8 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
     fcn._write_cityscapes(tmp_path / "cityscapes")
     train_py = textwrap.dedent(fcn.TRAIN_PY) + textwrap.dedent(IMPORTED_PY)
     (tmp_path / "train.py").write_text(train_py)
-    (tmp_path / "train_migrated.py").write_text(migrate_source(train_py)[0])
+    migrated_train_py = migrate_source(train_py + textwrap.dedent(INFER_PY))[0]
+    (tmp_path / "train_migrated.py").write_text(migrated_train_py)
     migrated_config = migrated / "mmseg" / fcn.FCN_CONFIG.relative_to(fcn.FCN_CONFIG.parents[3])
     for name, base in (("child", fcn.FCN_CONFIG), ("child_migrated", migrated_config)):
         (tmp_path / f"{name}.py").write_text(
@@ -376,7 +396,7 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
     oracle = _python(
         tmp_path / "train.py", "child.py", str(tmp_path / "mmengine"), cwd=tmp_path, path=[]
     )
-    ours = _python(
+    ours_run = _python_run(
         tmp_path / "train_migrated.py",
         "child_migrated.py",
         str(tmp_path / "mmlight"),
@@ -384,7 +404,9 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
         path=[migrated],
     )
 
-    runner, imported = (json.loads(line) for line in ours.strip().splitlines()[-2:])
+    runner, imported, inferred = (
+        json.loads(line) for line in ours_run.stdout.splitlines() if line.startswith("{")
+    )
     assert runner == {"runner": "mmlight.runner.runner.Runner"}
     assert imported == dict(
         mmseg=str(migrated / "mmseg" / "__init__.py"),
@@ -392,6 +414,9 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
         mmcv_models="mmengine",
     )
     assert json.loads(oracle.strip().splitlines()[-1])["mmseg"] == mmseg.__file__
+    assert inferred == dict(prediction=[1, 64, 128])
+    # mmcv's builders (ConvModule's norm, TRANSFORMS) found mmseg's scope in mmlight's tree
+    assert "Failed to search registry" not in ours_run.stderr
 
     def numbers(work_dir: Path) -> tuple[dict[int, Any], dict[int, Any]]:
         scalars = _scalars(work_dir)
@@ -407,3 +432,12 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
     assert sorted(expected_val) == [2]
     assert train == expected_train
     assert val == expected_val
+    weights, expected = (
+        torch.load(tmp_path / engine / "iter_2.pth", map_location="cpu", weights_only=False)[
+            "state_dict"
+        ]
+        for engine in ("mmlight", "mmengine")
+    )
+    assert weights.keys() == expected.keys()
+    for key, value in expected.items():
+        assert torch.equal(weights[key], value), key
