@@ -22,6 +22,7 @@ import importlib
 import itertools
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 import textwrap
@@ -151,6 +152,26 @@ def migrated_downstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     for module in list(sys.modules):
         if module == name or module.startswith(name + "."):
             del sys.modules[module]
+
+
+def test_every_module_of_a_migrated_package_imports_mmlight_only(
+    migrated_downstream: str,
+) -> None:
+    package = importlib.import_module(migrated_downstream)
+    names = [info.name for info in pkgutil.iter_modules(package.__path__)]
+
+    modules = [importlib.import_module(f"{migrated_downstream}.{name}") for name in names]
+
+    assert len(modules) == 12
+    # what each module imported from an OpenMMLab engine is mmlight's
+    engines = {
+        getattr(value, "__module__", "").split(".")[0]
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) or callable(value)
+    }
+    assert "mmlight" in engines
+    assert "mmengine" not in engines
 
 
 def test_mmengine_builders_start_at_a_migrated_scopes_registry(migrated_downstream: str) -> None:
