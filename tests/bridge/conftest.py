@@ -288,7 +288,7 @@ class TwoPartConstructor:
 """
 
 LOOPS_PY = """
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import IterBasedTrainLoop, ValLoop
 
 from {scope}.registry import LOOPS
 
@@ -318,6 +318,17 @@ class ExtraStepLoop(Counting, IterBasedTrainLoop):
         wrapper.update_params(loss * self.extra_weight)
         self.extra_steps += 1
         super().run_iter(data_batch)
+
+
+@LOOPS.register_module()
+class CountingValLoop(ValLoop):
+    '''Counts the batches it evaluated.'''
+
+    seen = 0
+
+    def run_iter(self, idx, data_batch):
+        self.seen += 1
+        super().run_iter(idx, data_batch)
 """
 
 VISUALIZATION_PY = """
