@@ -9,18 +9,39 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-__all__ = ["HELPERS", "STAGES", "main"]
+__all__ = ["HELPERS", "HELPER_COMMANDS", "STAGES", "main"]
 
 STAGES = ("fit", "validate", "test", "predict")
-HELPERS = {
-    "print-config": "print the fully resolved MMEngine config (after _base_ and --cfg-options)",
-    "registry": "list what is registered in each registry (and in which scope)",
-    "check": "check a config without running it; reports every problem at once",
-    "plot": "draw the logged loss, lr and metrics of one or more runs into an image",
-    "migrate-config": "translate an MMCV 1.x config (mmdet 2.x, mmseg 0.x, ...) to MMEngine style",
+# helper command -> (what it does, the module whose ``main(argv)`` runs it); imported on use.
+HELPER_COMMANDS = {
+    "print-config": (
+        "print the fully resolved MMEngine config (after _base_ and --cfg-options)",
+        "mmlight.cli.print_config",
+    ),
+    "registry": (
+        "list what is registered in each registry (and in which scope)",
+        "mmlight.cli.registry_list",
+    ),
+    "check": (
+        "check a config without running it; reports every problem at once",
+        "mmlight.cli.check",
+    ),
+    "plot": (
+        "draw the logged loss, lr and metrics of one or more runs into an image",
+        "mmlight.cli.plot",
+    ),
+    "migrate-config": (
+        "translate an MMCV 1.x config (mmdet 2.x, mmseg 0.x, ...) to MMEngine style",
+        "mmlight.cli.migrate_config",
+    ),
+    "migrate-imports": (
+        "rename mmengine to mmlight in a repo's Python imports (gradual migration)",
+        "mmlight.cli.migrate_imports",
+    ),
 }
+HELPERS = {name: text for name, (text, _) in HELPER_COMMANDS.items()}
 
-USAGE = """usage: mmlight [-h] {{{commands}}} ...
+USAGE = """usage: mmlight [-h] [-V] COMMAND [ARGS ...]
 
 Run MMEngine-style configs on PyTorch Lightning.
 
@@ -39,8 +60,8 @@ Every command takes --debug to show tracebacks. `mmlight COMMAND --help` for det
 
 
 def _usage() -> str:
-    helpers = "\n".join(f"  {name:<14} {text}" for name, text in HELPERS.items())
-    return USAGE.format(helpers=helpers, commands=",".join([*STAGES, *HELPERS]))
+    helpers = "\n".join(f"  {name:<16} {text}" for name, text in HELPERS.items())
+    return USAGE.format(helpers=helpers)
 
 
 def _run_stage(argv: Sequence[str]) -> int:
@@ -66,26 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return print_stage_help(command, _run_stage)
         return _run_stage([command, *rest])
-    if command == "print-config":
-        from mmlight.cli.print_config import main as print_main
+    if command in HELPER_COMMANDS:
+        import importlib
 
-        return print_main(rest)
-    if command == "registry":
-        from mmlight.cli.registry_list import main as registry_main
-
-        return registry_main(rest)
-    if command == "check":
-        from mmlight.cli.check import main as check_main
-
-        return check_main(rest)
-    if command == "migrate-config":
-        from mmlight.cli.migrate_config import main as migrate_main
-
-        return migrate_main(rest)
-    if command == "plot":
-        from mmlight.cli.plot import main as plot_main
-
-        return plot_main(rest)
+        module = importlib.import_module(HELPER_COMMANDS[command][1])
+        return int(module.main(rest))
     from mmlight.config.errors import did_you_mean
 
     choices = [*STAGES, *HELPERS]
