@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -57,6 +58,23 @@ class TestRunnerTestCase(RunnerTestCase):
         open(os.path.join(self.temp_dir.name, "file.txt"), "w").close()
         self.clear_work_dir()
         self.assertEqual(os.listdir(self.temp_dir.name), [])
+
+    def test_teardown_destroys_the_process_group(self) -> None:
+        import tempfile
+
+        import torch.distributed as torch_dist
+
+        from mmlight.dist import get_world_size, is_distributed
+
+        store_dir = tempfile.mkdtemp()  # the store's file goes with the group
+        self.addCleanup(shutil.rmtree, store_dir, ignore_errors=True)
+        store = os.path.join(store_dir, "store")
+        torch_dist.init_process_group("gloo", init_method=f"file://{store}", rank=0,
+                                      world_size=1)
+        self.assertTrue(is_distributed())
+        self.assertEqual(get_world_size(), 1)
+        RunnerTestCase.tearDown(self)  # unittest calls it once more: it must bear that
+        self.assertFalse(is_distributed())
 
     def test_teardown_clears_global_state(self) -> None:
         self.build_runner(self.epoch_based_cfg)
