@@ -10,17 +10,42 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from mmlight.utils.manager import ManagerMixin, _lock
 
-__all__ = ["MMENGINE_SCOPE", "ROOT_SCOPE", "DefaultScope", "canonical_scope"]
+__all__ = [
+    "MMENGINE_SCOPE",
+    "ROOT_SCOPE",
+    "DefaultScope",
+    "ForeignScope",
+    "canonical_scope",
+    "creation_stamp",
+    "set_foreign_scope",
+]
 
 ROOT_SCOPE = "mmlight"
 MMENGINE_SCOPE = "mmengine"
 
 _overwrite_ids = itertools.count()
+_stamps = itertools.count()
+
+#: (creation stamp, scope) of another package's newest default scope (an installed mmengine's,
+#: set by ``mmlight.bridge``), or None; the newer of it and mmlight's own is the one in force.
+ForeignScope = Callable[[], "tuple[int, DefaultScope] | None"]
+_foreign: ForeignScope | None = None
+
+
+def creation_stamp() -> int:
+    """A number larger than every one handed out before: orders scopes created on both sides."""
+    return next(_stamps)
+
+
+def set_foreign_scope(provider: ForeignScope | None) -> None:
+    """Plug in (None: unplug) the source of another package's current default scope."""
+    global _foreign
+    _foreign = provider
 
 
 def canonical_scope(scope: str) -> str:
@@ -47,6 +72,9 @@ class DefaultScope(ManagerMixin):
                 f"{type(scope_name).__name__}: {scope_name!r}"
             )
         self._scope_name = scope_name
+        if _foreign is not None:
+            _foreign()  # the other side's scopes made so far get their (older) stamps first
+        self._created = creation_stamp()
 
     @property
     def scope_name(self) -> str:
@@ -55,11 +83,19 @@ class DefaultScope(ManagerMixin):
 
     @classmethod
     def get_current_instance(cls) -> DefaultScope | None:  # type: ignore[override]
-        """The scope in force, or None when no default scope was ever set."""
+        """The scope in force, or None when no default scope was ever set.
+
+        With another package's scopes plugged in (``set_foreign_scope``), its newest one wins
+        when it was created after mmlight's newest: one current scope for both packages.
+        """
         with _lock:
-            if not cls._instance_dict:
-                return None
-            return super().get_current_instance()
+            own: DefaultScope | None = None
+            if cls._instance_dict:
+                own = super().get_current_instance()
+        foreign = _foreign() if _foreign is not None and cls is DefaultScope else None
+        if foreign is not None and (own is None or foreign[0] > getattr(own, "_created", -1)):
+            return foreign[1]
+        return own
 
     @classmethod
     @contextmanager
