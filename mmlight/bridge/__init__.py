@@ -11,6 +11,10 @@ config's ``custom_imports``, ``mmseg.registry`` imported for ``default_scope='mm
 imports mmengine itself: ``import mmlight`` and runs that use mmlight alone load none of it, and
 without mmengine installed nothing changes. This module imports no mmengine code at import time.
 
+The current default scope is one state: mmengine's newest ``DefaultScope`` (mmseg's
+``register_all_modules()``) is mmlight's current one when it is newer than mmlight's
+(``mmlight.bridge.default_scope``).
+
 The Runner hands its globals over with :func:`share_run_globals` (always; cheap): once the
 bridge is active, mmengine's ``DefaultScope``/``MessageHub``/``MMLogger``/``Visualizer`` current
 instances are the run's (``mmlight.bridge.run_globals``).
@@ -58,10 +62,11 @@ def deactivate() -> None:
     """Remove the bridge (tests; a later :func:`activate` installs it again)."""
     if not is_imported("mmlight.bridge.registry"):
         return
-    from mmlight.bridge import accepted_types, registry
+    from mmlight.bridge import accepted_types, default_scope, registry
 
     registry.uninstall()
     accepted_types.uninstall()
+    default_scope.uninstall()
 
 
 def is_active() -> bool:
@@ -81,10 +86,11 @@ def _install() -> None:
 
 
 def _install_parts() -> None:
-    from mmlight.bridge import accepted_types, registry
+    from mmlight.bridge import accepted_types, default_scope, registry
 
     registry.install()
     accepted_types.install()
+    default_scope.install()
 
 
 def adopt(obj: Any) -> Any:
