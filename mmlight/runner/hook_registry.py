@@ -43,7 +43,10 @@ class HookRegistryMixin:
         else:
             hook_obj = hook
         if not is_hook(hook_obj):  # mmlight's Hook, or mmengine's with the bridge active
-            hook_obj = _wrap_lightning_callback(hook_obj)
+            from mmlight.hooks.hook_adapters import adapt_hook
+
+            adapted = adapt_hook(hook_obj)  # e.g. an MMCV 1.x hook
+            hook_obj = adapted if adapted is not None else _wrap_lightning_callback(hook_obj)
         if priority is not None:
             hook_obj.priority = priority
         value = get_priority(hook_obj.priority)
