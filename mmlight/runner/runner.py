@@ -318,11 +318,13 @@ class Runner(HookRegistryMixin):
         return MessageHub.get_instance(self._experiment_name)
 
     def build_model(self, model: nn.Module | dict) -> nn.Module:
+        from mmlight.mmcv1.model_adapter import adapt_model  # an MMCV 1.x model trains wrapped
+
         if isinstance(model, nn.Module):
-            return model
+            return adapt_model(model)
         if isinstance(model, dict):
             with config_key_path("model"):
-                return MODELS.build(model)
+                return adapt_model(MODELS.build(model))
         raise TypeError(f"model must be an nn.Module or a config dict, got {type(model).__name__}")
 
     def build_dataloader(
