@@ -2,6 +2,12 @@
 
 ``-c CONFIG`` first imports the config's ``custom_imports`` (so a project's own classes show)
 and lists the config's ``default_scope`` registries too.
+
+With another registry tree plugged in (an installed mmengine's, through ``mmlight.bridge``),
+each root is followed by that tree's registries for the same root (mmcv's names in mmengine's
+root, mmseg's child registries, ...), their headers marked ``from <origin>``: the names
+mmlight's lookups also resolve, though ``len(MODELS)``/``MODELS.module_dict`` count mmlight's
+own only (as mmengine's count a registry's own).
 """
 
 from __future__ import annotations
@@ -39,6 +45,31 @@ def iter_registries(root: Any) -> Iterator[Any]:
         yield from iter_registries(child)
 
 
+def _listed(root: Any) -> Iterator[Any]:
+    """mmlight's registries under ``root``, then the other tree's for it (each once)."""
+    from mmlight.registry import external
+
+    seen: set[int] = set()
+    other = external.current()
+    after = other.after_root(root) if other is not None else None
+    trees = [root] if after is None else [root, after]
+    for tree in trees:
+        for registry in iter_registries(tree):
+            if id(registry) in seen or (tree is root and registry.is_external_view):
+                continue  # a view hung in mmlight's tree is listed with its own tree
+            seen.add(id(registry))
+            yield registry
+
+
+def _names(registry: Any) -> tuple[list[str], str | None]:
+    """Sorted names, and why ``locations`` did not import (None when they did)."""
+    try:
+        registry.import_from_location()
+    except Exception as err:  # a package whose modules need what is not installed
+        return sorted(registry._module_dict), f"{type(err).__name__}: {err}"
+    return sorted(registry.module_dict), None
+
+
 def _find(name: str, roots: dict[str, Any]) -> list[str]:
     """Constant names matching ``name`` ('MODELS', 'models', 'model' all match MODELS)."""
     wanted = name.upper().replace(" ", "_")
@@ -58,10 +89,15 @@ def list_registries(name: str | None = None) -> str:
     keys = _find(name, roots) if name else list(roots)
     lines: list[str] = []
     for key in keys:
-        for registry in iter_registries(roots[key]):
-            registry.import_from_location()
-            names = sorted(registry.module_dict)
-            lines.append(f"{key} ({registry.scope}::{registry.name}): {len(names)} registered")
+        for registry in _listed(roots[key]):
+            names, failed = _names(registry)
+            origin = getattr(registry, "origin", None) if registry.is_external_view else None
+            source = f", from {origin}" if origin else ""
+            lines.append(
+                f"{key} ({registry.scope}::{registry.name}{source}): {len(names)} registered"
+            )
+            if failed is not None:
+                lines.append(f"  (its locations did not import: {failed})")
             lines.extend(f"  {n}" for n in names)
     return "\n".join(lines) + "\n"
 
