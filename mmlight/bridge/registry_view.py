@@ -48,6 +48,8 @@ class MmengineRegistryView(Registry):
     """
 
     is_external_view = True
+    #: where its names come from (``mmlight registry`` marks them so)
+    origin = "mmengine"
 
     def __init__(
         self,
