@@ -53,10 +53,12 @@ def test_listing_with_a_downstream_default_scope(
     assert headers.index("MODELS (mmengine::model, from mmengine)") < headers.index(
         f"MODELS ({pkg}::model, from mmengine)"
     )
-    assert {"BN", "ConvModule", "SyncBN"} <= set(sections["MODELS (mmengine::model, from mmengine)"])
+    engine_root = sections["MODELS (mmengine::model, from mmengine)"]
+    assert {"BN", "ConvModule", "SyncBN"} <= set(engine_root)
     assert "BN" not in sections["MODELS (mmlight::model)"]
     # the package's locations were imported for the listing
-    assert {"TinyHead", "TinyNorm", "ConvNet"} <= set(sections[f"MODELS ({pkg}::model, from mmengine)"])
+    own = sections[f"MODELS ({pkg}::model, from mmengine)"]
+    assert {"TinyHead", "TinyNorm", "ConvNet"} <= set(own)
     assert len(headers) == len(set(headers))  # each registry once
 
 
