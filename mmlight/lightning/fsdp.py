@@ -80,12 +80,14 @@ class MMFSDPStrategy(FSDPStrategy):
                 f"{type(model).__name__} has none. Use Lightning's FSDPStrategy for other modules"
             )
         if not isinstance(inner, FullyShardedDataParallel):
+            runner = getattr(model, "_runner", None)
+            before = _unsharded_optimizers(runner, inner)
             wrapped = MMFullyShardedDataParallel(module=inner, **self._wrapper_kwargs())
             model.model = wrapped
-            runner = getattr(model, "_runner", None)
             if runner is not None:
                 runner.model = wrapped
                 _rebuild_stale_optimizers(runner, wrapped)
+                _restore_optimizer_states(runner, wrapped, before)
         _move_torchmetrics_to_device(model, self.root_device)
         sharded: Any = model.model
         _setup_activation_checkpointing(sharded, self._activation_checkpointing_kwargs)
@@ -110,6 +112,32 @@ class MMFSDPStrategy(FSDPStrategy):
                 yield
 
 
+def _built_optimizers(runner: Any) -> list[Any]:
+    """The OptimWrappers of a training run (none before ``build_optim_wrapper`` ran)."""
+    from mmlight.lightning.module import iter_optim_wrappers
+
+    optim_wrapper = getattr(runner, "optim_wrapper", None)
+    if optim_wrapper is None or isinstance(optim_wrapper, Mapping):
+        return []
+    return [optim for optim in iter_optim_wrappers(optim_wrapper)
+            if isinstance(getattr(optim, "optimizer", None), torch.optim.Optimizer)]
+
+
+def _unsharded_optimizers(runner: Any, inner: nn.Module) -> list[Any]:
+    """Each optimizer's parameter names (and a resumed full state) while still unsharded."""
+    from mmlight.lightning.fsdp_optim_state import unsharded_optim_state
+
+    return [unsharded_optim_state(inner, optim.optimizer) for optim in _built_optimizers(runner)]
+
+
+def _restore_optimizer_states(runner: Any, wrapped: nn.Module, before: list[Any]) -> None:
+    """Shard what the optimizers held before sharding (a resumed checkpoint's full state)."""
+    from mmlight.lightning.fsdp_optim_state import restore_after_sharding
+
+    for optim, unsharded in zip(_built_optimizers(runner), before):
+        restore_after_sharding(wrapped, optim.optimizer, unsharded)
+
+
 def _params_of(module: nn.Module) -> set[int]:
     return {id(p) for p in module.parameters()}
 
@@ -123,16 +151,9 @@ def _rebuild_stale_optimizers(runner: Any, wrapped: nn.Module) -> None:
     with the group's settings (lr, initial_lr set by schedulers, ...) carried over. The
     OptimWrapper keeps its identity, so param schedulers bound to it stay bound.
     """
-    from mmlight.lightning.module import iter_optim_wrappers
-
-    optim_wrapper = getattr(runner, "optim_wrapper", None)
-    if optim_wrapper is None or isinstance(optim_wrapper, Mapping):
-        return  # not built: nothing stale (``Runner.val``/``test`` under FSDP)
     current = _params_of(wrapped)
-    for optim in iter_optim_wrappers(optim_wrapper):
-        optimizer = getattr(optim, "optimizer", None)
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            continue
+    for optim in _built_optimizers(runner):  # none in ``Runner.val``/``test`` under FSDP
+        optimizer = optim.optimizer
         held = {id(p) for group in optimizer.param_groups for p in group["params"]}
         if held <= current:
             continue

@@ -13,7 +13,10 @@ Additions:
   are left out with a warning instead of failing the save;
 * under FSDP (``runner.model`` is ``MMFullyShardedDataParallel`` and holds only this rank's
   shard) every rank takes part in gathering the full, unsharded state dict, keyed like the
-  plain model, and rank 0 writes it.
+  plain model, and the full optimizer state, keyed like a non-FSDP optimizer's; rank 0
+  writes them. Resume loads that state into the optimizer over the plain model, and
+  ``MMFSDPStrategy`` shards it when it wraps the model, so the file resumes under FSDP (any
+  number of ranks), DDP or a single process alike.
 """
 
 from __future__ import annotations
@@ -379,6 +382,9 @@ def save_runner_checkpoint(
     fsdp_root = _fsdp_root(runner)
     # A collective: every rank gathers, rank 0 keeps the result.
     full_state = None if fsdp_root is None else _full_fsdp_state_dict(fsdp_root, runner.model)
+    full_optim = None
+    if fsdp_root is not None and save_optimizer:
+        full_optim = _full_fsdp_optim_state(fsdp_root, runner.optim_wrapper)
     if not is_main_process():
         return
 
@@ -430,14 +436,8 @@ def save_runner_checkpoint(
                 "self.optim_wrapper should be an `OptimWrapper` or `OptimWrapperDict` instance, "
                 f"but got {runner.optim_wrapper}"
             )
-        checkpoint["optimizer"] = _to_cpu(runner.optim_wrapper.state_dict())
-        if fsdp_root is not None:
-            runner.logger.warning(
-                "under FSDP the checkpoint's 'optimizer' entry holds rank 0's shard of the "
-                "optimizer state only; resuming restores weights, counters and schedulers but "
-                "not stateful optimizers (momentum, Adam moments). Pass save_optimizer=False to "
-                "CheckpointHook to leave it out"
-            )
+        optim_state = runner.optim_wrapper.state_dict() if full_optim is None else full_optim
+        checkpoint["optimizer"] = _to_cpu(optim_state)
 
     if save_param_scheduler and runner.param_schedulers is None:
         runner.logger.warning(
@@ -478,6 +478,33 @@ def _fsdp_root(runner: Any) -> Any:
     trainer = getattr(runner, "_trainer", None)
     wrapped = getattr(getattr(trainer, "strategy", None), "model", None)
     return wrapped if isinstance(wrapped, FullyShardedDataParallel) else None
+
+
+def _full_fsdp_optim_state(root: Any, optim_wrapper: Any) -> dict | None:
+    """The optimizer entry of a checkpoint under FSDP: each optimizer's full state, keyed as
+    in a non-FSDP run (see ``mmlight.lightning.fsdp_optim_state``). A collective; None on
+    ranks that receive nothing, or for a wrapper this cannot gather (it is then saved as is).
+    """
+    from mmlight.lightning.fsdp_optim_state import gather_full_optim_state
+    from mmlight.optim import OptimWrapper, OptimWrapperDict
+
+    def one(wrapper: Any) -> dict | None:
+        optimizer = getattr(wrapper, "optimizer", None)
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            return None
+        gathered = gather_full_optim_state(root, optimizer)
+        if gathered is None:
+            return None
+        state = wrapper.state_dict()  # keeps the wrapper's own entries (loss_scaler, ...)
+        state.update(gathered)
+        return state
+
+    if isinstance(optim_wrapper, OptimWrapperDict):
+        states = {name: one(wrapper) for name, wrapper in optim_wrapper.items()}
+        return None if any(state is None for state in states.values()) else states
+    if isinstance(optim_wrapper, OptimWrapper):
+        return one(optim_wrapper)
+    return None
 
 
 # Name segments FSDP and activation checkpointing insert; full state dicts leave them out.
