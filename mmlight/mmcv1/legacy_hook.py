@@ -128,6 +128,10 @@ def is_mmcv1_hook(obj: Any) -> bool:
     those out) defining one of the 1.x stages or mode-generic methods."""
     if isinstance(obj, (type, Hook)):
         return isinstance(obj, Hook)
+    from mmlight.hooks.hook_bases import is_hook
+
+    if is_hook(obj):  # an MMEngine-style hook (mmlight's or mmengine's base)
+        return False
     base = _mmcv1_base()
     if base is not None and isinstance(obj, base):
         return True

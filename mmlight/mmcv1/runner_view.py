@@ -82,10 +82,13 @@ class RunnerView:
         them when it called the hooks' stage matching MMEngine's mount point ``point``."""
         iter_based = is_iter_based(self.runner)
         if point in ("before_train_epoch", "before_val_epoch"):
-            self.mode = "train" if "train" in point else "val"
-            self.inner_iter = 0
+            # inner_iter keeps its value until the next iteration, as on MMCV 1.x's runner.
+            if not iter_based:  # IterBasedRunner calls before_epoch before any phase sets it
+                self.mode = "train" if "train" in point else "val"
             if not (iter_based and self.mode == "val"):
                 self.log_buffer.clear()  # what MMCV 1.x's LoggerHook.before_epoch did
+        elif point == "after_train_epoch" and iter_based and self.runner.iter > 0:
+            self.inner_iter = 1  # IterBasedRunner counted the phase's last iteration
         elif point.endswith("_iter") and ("_train_" in point or "_val_" in point):
             self.mode = "train" if "_train_" in point else "val"
             # IterBasedRunner restarts inner_iter at each workflow phase: with its default
