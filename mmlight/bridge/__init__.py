@@ -34,6 +34,7 @@ __all__ = [
     "config_for",
     "deactivate",
     "is_active",
+    "model_wrapper_builder",
     "run_global",
     "share_run_globals",
     "watch_mmengine",
@@ -102,6 +103,24 @@ def adopt(obj: Any) -> Any:
     from mmlight.bridge import accepted_types
 
     return accepted_types.adopt(obj)
+
+
+def model_wrapper_builder(wrapper_type: Any) -> Any:
+    """For a ``model_wrapper_cfg`` type mmlight's own table lacks: the strategy-call builder
+    of a downstream mmengine wrapper (a class, or a name ``MODEL_WRAPPERS`` resolves in the
+    default scope), or None (``accepted_types.ADOPTED_TYPES``, ``mmlight.bridge.model_wrapper``)."""
+    if not is_imported("mmengine.model.wrappers.distributed"):
+        return None  # no mmengine wrapper class can exist
+    wrapper_class = wrapper_type
+    if isinstance(wrapper_type, str):
+        from mmlight.registry import MODEL_WRAPPERS
+
+        with MODEL_WRAPPERS.switch_scope_and_registry(None) as registry:
+            wrapper_class = registry.get(wrapper_type)
+    if not isinstance(wrapper_class, type):
+        return None
+    adopted = adopt(wrapper_class)
+    return None if adopted is wrapper_class else adopted
 
 
 def as_mmlight_config(cfg: Any) -> Any:

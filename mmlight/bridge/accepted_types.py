@@ -24,6 +24,10 @@ equivalent made from it.
   drives it (``mmlight.bridge.optim_wrapper``).
 - ``BaseLoop`` subclasses (a class from mmengine's ``LOOPS``): the same class body rebased on
   mmlight's loop of that kind, so Lightning calls its ``run_iter`` (``mmlight.bridge.loops``).
+- ``MMDistributedDataParallel`` subclasses (a downstream ``model_wrapper_cfg`` type; mmengine's
+  own wrappers are mapped by name in ``mmlight.lightning.dist_strategy``): the builder of a
+  Lightning ``DDPStrategy`` that wraps the BaseModel in that class, so its ``train_step``
+  runs (``mmlight.bridge.model_wrapper``).
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ ADOPTED_TYPES = (
     AdoptedType(
         "mmengine.runner.base_loop", "BaseLoop", "mmlight.bridge.loops:adopt_loop_class",
         of_classes=True,
+    ),
+    AdoptedType(
+        "mmengine.model.wrappers.distributed", "MMDistributedDataParallel",
+        "mmlight.bridge.model_wrapper:adopt_wrapper_class", of_classes=True,
     ),
 )
 
