@@ -11,6 +11,9 @@ LightningModule, so each of those settings becomes a Lightning strategy argument
   as ``static_graph``), ``MMSeparateDDPStrategy`` (one DDP per submodule) for
   ``'MMSeparateDistributedDataParallel'``, ``MMFSDPStrategy`` (shards the BaseModel as MMEngine
   does) for ``'MMFullyShardedDataParallel'``;
+- another ``type`` that is a downstream package's subclass of mmengine's
+  ``MMDistributedDataParallel`` -> the bridge's ``DownstreamDDPStrategy`` (wraps the BaseModel
+  in that class, so its ``train_step`` runs; ``mmlight.bridge.model_wrapper``);
 - ``strategy='ddp' | 'deepspeed_stage_2' | ...`` -> the same Lightning string (Lightning's FSDP
   names -> ``MMFSDPStrategy``);
 - ``strategy=dict(type='DDPStrategy' | 'FSDPStrategy' | 'DeepSpeedStrategy' | ...)`` (mmengine's
@@ -191,11 +194,18 @@ def model_wrapper_call(
             f"{where} must be a dict, got {type(model_wrapper_cfg).__name__}"
         )
     options = dict(model_wrapper_cfg)
-    wrapper_type = options.pop("type", "MMDistributedDataParallel")
+    wrapper_type = given = options.pop("type", "MMDistributedDataParallel")
     if isinstance(wrapper_type, type):
         wrapper_type = wrapper_type.__name__
     entry = MODEL_WRAPPER_TABLE.get(wrapper_type) if isinstance(wrapper_type, str) else None
     if entry is None:
+        # a downstream package's subclass of mmengine's wrapper (the bridge maps it, if any)
+        from mmlight import bridge
+
+        downstream = bridge.model_wrapper_builder(given)
+        if downstream is not None:
+            built: LightningStrategyCall = downstream(options, process_group_backend, where)
+            return built
         known = [name for name, (lightning, _) in MODEL_WRAPPER_TABLE.items()
                  if not lightning.startswith("none")]
         raise StrategyConfigError(
