@@ -10,7 +10,10 @@ make each tree see the other for that to work:
   to the losses and weights the unmigrated ones reach under mmengine's;
 - mmsegmentation 1.2.2, copied from site-packages and migrated, imports cleanly and trains the
   FCN child config of ``test_mmseg_fcn.py`` (its migrated ``tools/train.py`` steps) to the same
-  per-iteration losses, accuracies, learning rates and validation metrics as mmengine.
+  per-iteration losses, accuracies, learning rates, validation metrics and final weights as
+  mmengine; its ``mmseg.apis`` infer from the run's checkpoint and its migrated ``tools/test.py``
+  steps give mmengine's final validation metrics from mmengine's checkpoint. mmseg's
+  ``__init__`` needs one edit by hand: its mmengine version check reads mmlight's version.
 
 Each run is a fresh interpreter at one thread (the unmigrated and the migrated package share a
 name, so they cannot share a process).
@@ -374,8 +377,9 @@ def test_a_migrated_package_builds_its_norm_through_mmcv_and_trains_as_under_mme
 MMSEG_VERSION_LINE = "mmengine_version = digit_version(mmlight.__version__)"
 MMSEG_VERSION_EDIT = "mmengine_version = mmengine_min_version  # mmlight: mmengine's API"
 
-# Appended to the migrated tools/train.py steps: mmseg.apis on the run's checkpoint.
-INFER_PY = """
+# Appended to the migrated tools/train.py steps: mmseg.apis on the run's checkpoint, then
+# tools/test.py's steps on mmengine's checkpoint (argv[3]).
+INFER_AND_TEST_PY = """
 import numpy as np
 
 from mmseg.apis import inference_model, init_model
@@ -383,6 +387,11 @@ from mmseg.apis import inference_model, init_model
 model = init_model(sys.argv[1], cfg.work_dir + '/iter_2.pth', device='cpu')
 result = inference_model(model, np.zeros((64, 128, 3), np.uint8))
 print(json.dumps(dict(prediction=list(result.pred_sem_seg.data.shape))))
+
+cfg.load_from = sys.argv[3]
+cfg.work_dir = sys.argv[2] + '_test'
+metrics = Runner.from_cfg(cfg).test()
+print(json.dumps(dict(test={k: float(metrics[k]) for k in ('aAcc', 'mIoU', 'mAcc')})))
 """
 
 # Appended to tools/train.py's steps (before migrating them): what the process imported.
@@ -422,7 +431,7 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
     fcn._write_cityscapes(tmp_path / "cityscapes")
     train_py = textwrap.dedent(fcn.TRAIN_PY) + textwrap.dedent(IMPORTED_PY)
     (tmp_path / "train.py").write_text(train_py)
-    migrated_train_py = migrate_source(train_py + textwrap.dedent(INFER_PY))[0]
+    migrated_train_py = migrate_source(train_py + textwrap.dedent(INFER_AND_TEST_PY))[0]
     (tmp_path / "train_migrated.py").write_text(migrated_train_py)
     migrated_config = migrated / "mmseg" / fcn.FCN_CONFIG.relative_to(fcn.FCN_CONFIG.parents[3])
     for name, base in (("child", fcn.FCN_CONFIG), ("child_migrated", migrated_config)):
@@ -443,11 +452,12 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
         tmp_path / "train_migrated.py",
         "child_migrated.py",
         str(tmp_path / "mmlight"),
+        str(tmp_path / "mmengine" / "iter_2.pth"),
         cwd=tmp_path,
         path=[migrated],
     )
 
-    runner, imported, inferred = (
+    runner, imported, inferred, tested = (
         json.loads(line) for line in ours_run.stdout.splitlines() if line.startswith("{")
     )
     assert runner == {"runner": "mmlight.runner.runner.Runner"}
@@ -475,6 +485,8 @@ def test_migrated_mmsegmentation_imports_and_trains_fcn_as_under_mmengine(
     assert sorted(expected_val) == [2]
     assert train == expected_train
     assert val == expected_val
+    # the migrated tools/test.py on mmengine's checkpoint: mmengine's final validation
+    assert tested == dict(test=expected_val[2])
     weights, expected = (
         torch.load(tmp_path / engine / "iter_2.pth", map_location="cpu", weights_only=False)[
             "state_dict"
