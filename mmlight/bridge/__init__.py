@@ -109,8 +109,8 @@ def model_wrapper_builder(wrapper_type: Any) -> Any:
     """For a ``model_wrapper_cfg`` type mmlight's own table lacks: the strategy-call builder
     of a downstream mmengine wrapper (a class, or a name ``MODEL_WRAPPERS`` resolves in the
     default scope), or None (``accepted_types.ADOPTED_TYPES``, ``mmlight.bridge.model_wrapper``)."""
-    if not is_imported("mmengine.model.wrappers.distributed"):
-        return None  # no mmengine wrapper class can exist
+    if not is_imported(MMENGINE_REGISTRY):
+        return None  # no mmengine wrapper class is registered or can exist
     wrapper_class = wrapper_type
     if isinstance(wrapper_type, str):
         from mmlight.registry import MODEL_WRAPPERS
