@@ -2,7 +2,7 @@
 
 Importing this package registers every hook below in ``HOOKS`` (the registry lists this package
 in its ``locations``). The priorities live in :mod:`mmlight.hooks.priority` (re-exported from
-``mmlight.runner``, as mmengine does). Ascend's ``NPUProfilerHook`` is not provided.
+``mmlight.runner``, as mmengine does).
 """
 
 from mmlight.hooks.checkpoint_hook import CheckpointHook
@@ -14,6 +14,7 @@ from mmlight.hooks.iter_timer_hook import IterTimerHook
 from mmlight.hooks.logger_hook import LoggerHook
 from mmlight.hooks.mount_points import MOUNT_POINTS
 from mmlight.hooks.naive_visualization_hook import NaiveVisualizationHook
+from mmlight.hooks.npu_profiler_hook import NPUProfilerHook
 from mmlight.hooks.param_scheduler_hook import ParamSchedulerHook
 from mmlight.hooks.prepare_tta_hook import PrepareTTAHook
 from mmlight.hooks.profiler_hook import ProfilerHook
@@ -33,6 +34,7 @@ __all__ = [
     "Hook",
     "IterTimerHook",
     "LoggerHook",
+    "NPUProfilerHook",
     "NaiveVisualizationHook",
     "ParamSchedulerHook",
     "PrepareTTAHook",

@@ -9,7 +9,7 @@ training epoch when ``by_epoch``. ``on_trace_ready`` takes a callable, ``dict(ty
 
 Unlike mmengine, ``after_run`` stops (without exporting) a profiler that is still running (a
 ``val()``/``test()`` run, or training stopped early), so it never keeps recording after its run.
-Ascend's ``NPUProfilerHook`` is not provided.
+Ascend's ``NPUProfilerHook`` lives in :mod:`mmlight.hooks.npu_profiler_hook`.
 """
 
 from __future__ import annotations

@@ -135,12 +135,13 @@ def test_activates_when_mmengine_registry_is_imported_later() -> None:
     out = run_python(
         """
         from mmlight import bridge
-        from mmlight.registry import HOOKS, MODELS
+        from mmlight.registry import MODELS, OPTIMIZERS
         before = bridge.is_active()
         import mmengine.registry
-        print(before, bridge.is_active(), HOOKS.get('NPUProfilerHook'))  # only mmengine has it
-        import mmengine.model, mmengine.hooks
-        print(HOOKS.get('NPUProfilerHook').__module__.split('.')[0])
+        # only mmengine registers ZeroRedundancyOptimizer
+        print(before, bridge.is_active(), OPTIMIZERS.get('ZeroRedundancyOptimizer'))
+        import mmengine.model, mmengine.hooks, mmengine.optim
+        print(OPTIMIZERS.get('ZeroRedundancyOptimizer').__module__.split('.')[0])
         print(MODELS.get('BaseDataPreprocessor').__module__.split('.')[0])
         """
     )

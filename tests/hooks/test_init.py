@@ -20,6 +20,7 @@ EXPECTED_PRIORITIES = {
     "CheckpointHook": 90,
     "EMAHook": 50,
     "ProfilerHook": 90,
+    "NPUProfilerHook": 90,
     "PrepareTTAHook": 50,
     "NaiveVisualizationHook": 50,
     "VisualizationHook": 50,
