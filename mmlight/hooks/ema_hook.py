@@ -48,7 +48,9 @@ def _check_begin(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise HookArgumentTypeError(f"EMAHook: {name} must be an int, got {value!r}")
     if value < 0:
-        raise EMAArgumentError(f"EMAHook: {name} must be >= 0, got {value}")
+        raise EMAArgumentError(
+            f"EMAHook: `{name}` must be larger than or equal to 0, but got {name}: {value}"
+        )
     return value
 
 
@@ -80,7 +82,8 @@ class EMAHook(Hook):
         begin_epoch = _check_begin("begin_epoch", begin_epoch)
         if begin_iter != 0 and begin_epoch != 0:
             raise EMAArgumentError(
-                f"EMAHook: set begin_iter ({begin_iter}) or begin_epoch ({begin_epoch}), not both"
+                "EMAHook: `begin_iter` and `begin_epoch` should not be both set "
+                f"(got begin_iter={begin_iter}, begin_epoch={begin_epoch})"
             )
         self.strict_load = strict_load
         self.ema_cfg = dict(type=ema_type, **kwargs)
@@ -106,13 +109,15 @@ class EMAHook(Hook):
         if self.enabled_by_epoch:
             if self.begin_epoch > runner.max_epochs:
                 raise EMAArgumentError(
-                    f"EMAHook: begin_epoch ({self.begin_epoch}) must be <= max_epochs "
-                    f"({runner.max_epochs}), or the average never starts"
+                    "EMAHook: self.begin_epoch should be smaller than or equal to "
+                    f"runner.max_epochs: {runner.max_epochs}, but got begin_epoch: "
+                    f"{self.begin_epoch} (the average would never start)"
                 )
         elif self.begin_iter > runner.max_iters:
             raise EMAArgumentError(
-                f"EMAHook: begin_iter ({self.begin_iter}) must be <= max_iters "
-                f"({runner.max_iters}), or the average never starts"
+                "EMAHook: self.begin_iter should be smaller than or equal to "
+                f"runner.max_iters: {runner.max_iters}, but got begin_iter: {self.begin_iter} "
+                "(the average would never start)"
             )
         self._follow_source_device()
 
@@ -168,8 +173,8 @@ class EMAHook(Hook):
             from mmlight.logging import print_log
 
             print_log(
-                "EMAHook: the checkpoint has no `ema_state_dict`; the average starts from a "
-                "copy of its `state_dict`",
+                "EMAHook: There is no `ema_state_dict` in checkpoint. `EMAHook` will make a "
+                "copy of `state_dict` as the initial `ema_state_dict`",
                 logger="current",
                 level=logging.WARNING,
             )
@@ -215,8 +220,8 @@ class EMAHook(Hook):
 
     def _follow_source_device(self) -> None:
         """Move the average to the model's device (Lightning moved the model after before_run)."""
-        if not self._follow_device:
-            return
+        if not self._follow_device or not hasattr(self, "ema_model"):
+            return  # no average yet: before_run has not run (a hook driven by hand)
         source = next(self.src_model.parameters(), None)
         averaged = next(self.ema_model.parameters(), None)
         if source is not None and averaged is not None and source.device != averaged.device:

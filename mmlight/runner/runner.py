@@ -593,9 +593,12 @@ class Runner(HookRegistryMixin):
         return getattr(self.train_loop, "val_begin", 1)
 
     def _progress(self, name: str) -> int:
-        if isinstance(self._train_loop, _loops().BaseLoop):
-            return int(getattr(self._train_loop, name))
-        return 0
+        # As mmengine: reading progress builds a configured train loop (hooks read max_epochs
+        # in before_train, a test may read it before train()); 0 when there is no train loop.
+        if self._train_loop is None:
+            return 0
+        loop = self.train_loop
+        return int(getattr(loop, name)) if isinstance(loop, _loops().BaseLoop) else 0
 
     @property
     def max_epochs(self) -> int:
