@@ -27,6 +27,10 @@ class InvalidReduceOpError(ValueError):
     """An ``op=`` name that ``all_reduce`` does not know."""
 
 
+class CollectiveArgumentTypeError(TypeError, AssertionError):
+    """A collective's ``data`` of the wrong container type (mmengine asserts on these)."""
+
+
 def _reduce_op(name: str) -> Any:
     key = name.lower() if isinstance(name, str) else name
     if key not in _REDUCE_OP_NAMES:
@@ -60,7 +64,9 @@ def all_reduce_dict(
 ) -> None:
     """``all_reduce`` every tensor of a dict in one flattened collective (keys sorted)."""
     if not isinstance(data, dict):
-        raise TypeError(f"all_reduce_dict expects a dict of tensors, got {type(data).__name__}")
+        raise CollectiveArgumentTypeError(
+            f"all_reduce_dict expects a dict of tensors, got {type(data).__name__}"
+        )
     _reduce_op(op)
     if get_world_size(group) == 1:
         return
@@ -210,7 +216,7 @@ def broadcast_object_list(data: list[Any], src: int = 0, group: ProcessGroup | N
     Every rank must pass a list of the same length; in a single process nothing happens.
     """
     if not isinstance(data, list):
-        raise TypeError(
+        raise CollectiveArgumentTypeError(
             f"broadcast_object_list expects a list (changed in place), got {type(data).__name__}"
         )
     if get_world_size(group) == 1:

@@ -46,16 +46,20 @@ def get_data_device(data: Any) -> torch.device:
         items = data
     else:
         raise TypeError(
-            f"expected a Tensor or a list/tuple/dict of Tensors, got {type(data).__name__}"
+            "data should be a Tensor, sequence of tensor or dict: expected a Tensor or a "
+            f"list/tuple/dict of Tensors, got {type(data).__name__}"
         )
     found: torch.device | None = None
     for item in items:
         device = get_data_device(item)
         if found is not None and device != found:
-            raise ValueError(f"tensors are on different devices: {found} and {device}")
+            raise ValueError(
+                "device type in data should be consistent: tensors are on different devices, "
+                f"{found} and {device}"
+            )
         found = device
     if found is None:
-        raise ValueError("cannot tell the device of an empty container")
+        raise ValueError("data should not be empty: cannot tell the device of an empty container")
     return found
 
 
@@ -68,8 +72,11 @@ def cast_data_device(data: Any, device: torch.device, out: Any = None) -> Any:
     """
     if out is not None and type(out) is not type(data):
         raise TypeError(
-            f"out must have the same type as data: {type(data).__name__} vs {type(out).__name__}"
+            "out should be the same type with data: "
+            f"{type(data).__name__} vs {type(out).__name__}"
         )
+    if isinstance(out, (set, frozenset)):
+        raise TypeError("out should not be a set: a set has no order to write results back in")
     if isinstance(data, torch.Tensor):
         moved = data if data.device == device else data.to(device)
         if out is not None:
@@ -77,9 +84,12 @@ def cast_data_device(data: Any, device: torch.device, out: Any = None) -> Any:
         return moved
     if isinstance(data, Mapping):
         if out is not None and len(out) != len(data):
-            raise ValueError(f"data has {len(data)} entries but out has {len(out)}")
+            raise ValueError(
+                f"length of data and out should be same: data has {len(data)} entries but out "
+                f"has {len(out)}"
+            )
         if not data:
-            raise ValueError("cannot move an empty dict")
+            raise ValueError("data should not be empty: cannot move an empty dict")
         moved_map = {
             key: cast_data_device(value, device, None if out is None else out[key])
             for key, value in data.items()
@@ -88,8 +98,11 @@ def cast_data_device(data: Any, device: torch.device, out: Any = None) -> Any:
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
         values = list(data)
         if not values:
-            raise ValueError("cannot move an empty sequence")
+            raise ValueError("data should not be empty: cannot move an empty sequence")
         outs = [None] * len(values) if out is None else list(out)
         moved_list = [cast_data_device(v, device, o) for v, o in zip(values, outs)]
         return type(data)(moved_list)  # type: ignore[call-arg]
-    raise TypeError(f"expected a Tensor or a list/tuple/dict of Tensors, got {type(data).__name__}")
+    raise TypeError(
+        "data should be a Tensor, list of tensor or dict: expected a Tensor or a "
+        f"list/tuple/dict of Tensors, got {type(data).__name__}"
+    )

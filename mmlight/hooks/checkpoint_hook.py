@@ -271,6 +271,38 @@ class CheckpointHook(Hook):
         self.key_indicators = key_indicators
 
     # ------------------------------------------------------------------ file helpers
+    @property
+    def file_client(self) -> Any:
+        """mmengine's deprecated ``FileClient`` for ``out_dir`` (built on first use).
+
+        Downstream hooks and tests read it (``file_client.join_path(...)``). Built lazily: an
+        fsspec ``out_dir`` that ``FileClient`` does not know (``memory://``) still works for
+        saving, and only reading this attribute reports the unsupported prefix.
+        """
+        if self.__dict__.get("_file_client") is None:
+            from mmlight.fileio import FileClient
+
+            folder = self.__dict__.get("_backend_dir")
+            if folder is None:
+                raise AttributeError("CheckpointHook.file_client is set in before_train")
+            self._file_client: Any = FileClient.infer_client(self.file_client_args, folder)
+        return self._file_client
+
+    @property
+    def file_backend(self) -> Any:
+        """mmengine's storage backend for ``out_dir``: the ``file_client`` when
+        ``file_client_args`` is given, else ``get_file_backend(out_dir, backend_args)``."""
+        if self.file_client_args is not None:
+            return self.file_client
+        if self.__dict__.get("_file_backend") is None:
+            from mmlight.fileio import get_file_backend
+
+            folder = self.__dict__.get("_backend_dir")
+            if folder is None:
+                raise AttributeError("CheckpointHook.file_backend is set in before_train")
+            self._file_backend: Any = get_file_backend(folder, backend_args=self.backend_args)
+        return self._file_backend
+
     def _join(self, *parts: str) -> str:
         from mmlight.fileio import join_path
 
@@ -309,6 +341,10 @@ class CheckpointHook(Hook):
         if self.out_dir is None:
             self.out_dir = runner.work_dir
         self.out_dir = str(self.out_dir)
+        # mmengine builds these for the out_dir before the experiment's folder is joined.
+        self._file_client = None
+        self._file_backend = None
+        self._backend_dir = self.out_dir
         if self.out_dir != runner.work_dir:
             basename = osp.basename(runner.work_dir.rstrip(osp.sep))
             self.out_dir = self._join(self.out_dir, basename)

@@ -46,8 +46,8 @@ def _scheduler_lists(param_schedulers: Any, skip_unbuilt: bool = False) -> list[
     if groups is not None and all(isinstance(group, list) for group in groups):
         return groups
     raise RunnerAttributeTypeError(
-        "ParamSchedulerHook: runner.param_schedulers must be a list of parameter schedulers "
-        "or a dict mapping optimizer names to such lists, but got "
+        "ParamSchedulerHook: runner.param_schedulers should be list of ParamScheduler or a "
+        "dict containing list of ParamScheduler (one list per optimizer name), but got "
         f"{type(param_schedulers).__name__}: {param_schedulers!r}"
     )
 

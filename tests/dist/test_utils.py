@@ -76,7 +76,7 @@ def test_data_device_errors() -> None:
         dist.get_data_device(3)
     with pytest.raises(ValueError, match="empty container"):
         dist.get_data_device([])
-    with pytest.raises(TypeError, match="same type as data: Tensor vs list"):
+    with pytest.raises(TypeError, match="out should be the same type with data: Tensor vs list"):
         dist.cast_data_device(torch.zeros(1), torch.device("cpu"), out=[torch.zeros(1)])
 
 

@@ -53,10 +53,13 @@ def test_registered_and_normal_priority() -> None:
         (
             dict(begin_iter=2, begin_epoch=1),
             ValueError,
-            r"set begin_iter \(2\) or begin_epoch \(1\), not both",
+            r"`begin_iter` and `begin_epoch` should not be both set "
+            r"\(got begin_iter=2, begin_epoch=1\)",
         ),
-        (dict(begin_iter=-1), ValueError, r"begin_iter must be >= 0, got -1"),
-        (dict(begin_epoch=-3), ValueError, r"begin_epoch must be >= 0, got -3"),
+        (dict(begin_iter=-1), ValueError, r"`begin_iter` must be larger than or equal to 0, but "
+         r"got begin_iter: -1"),
+        (dict(begin_epoch=-3), ValueError, r"`begin_epoch` must be larger than or equal to 0, "
+         r"but got begin_epoch: -3"),
         (dict(begin_epoch=1.5), TypeError, r"begin_epoch must be an int, got 1.5"),
     ],
 )
@@ -73,11 +76,13 @@ def test_bad_arguments_are_assertion_errors_too() -> None:
 def test_before_train_refuses_unreachable_start(make_runner: Callable[..., Any]) -> None:
     hook = EMAHook(begin_epoch=3)
     runner = _ready(make_runner, hook, max_epochs=2)
-    with pytest.raises(ValueError, match=r"begin_epoch \(3\) must be <= max_epochs \(2\)"):
+    with pytest.raises(ValueError, match=r"self.begin_epoch should be smaller than or equal to "
+        r"runner.max_epochs: 2, but got begin_epoch: 3"):
         hook.before_train(runner)
     hook = EMAHook(begin_iter=9)
     runner = _ready(make_runner, hook, max_iters=8)
-    with pytest.raises(ValueError, match=r"begin_iter \(9\) must be <= max_iters \(8\)"):
+    with pytest.raises(ValueError, match=r"self.begin_iter should be smaller than or equal to "
+        r"runner.max_iters: 8, but got begin_iter: 9"):
         hook.before_train(runner)
     reachable = EMAHook(begin_iter=8)
     reachable.before_train(_ready(make_runner, reachable, max_iters=8))
@@ -218,7 +223,7 @@ def test_resume_without_ema_state_copies_state_dict_and_warns(
     finally:
         logger.removeHandler(handler)
     assert _first_param(hook.ema_model.module) == 5.0
-    assert any("has no `ema_state_dict`" in m for m in messages)
+    assert any("There is no `ema_state_dict` in checkpoint" in m for m in messages)
 
 
 def test_load_from_copies_the_averaged_weights(make_runner: Callable[..., Any]) -> None:

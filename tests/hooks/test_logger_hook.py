@@ -29,11 +29,15 @@ from mmlight.hooks import LoggerHook
         (dict(keep_local="no"), TypeError, r"keep_local must be True or False"),
         (dict(out_dir=3), TypeError, r"out_dir must be a str or pathlib.Path, but got int: 3"),
         (dict(out_suffix=[".log", 1]), TypeError, r"out_suffix must be a str or a sequence"),
-        (dict(file_client_args={}), ValueError, r"file_client_args only applies to out_dir"),
+        (
+            dict(file_client_args={}),
+            ValueError,
+            r"file_client_args should be \"None\" when `out_dir` is not specified",
+        ),
         (
             dict(out_dir="memory://x", file_client_args={}, backend_args={}),
             ValueError,
-            r"file_client_args and backend_args cannot both be set",
+            r"\"file_client_args\" and \"backend_args\" cannot be set at the same time",
         ),
         (dict(out_dir="nosuchproto://bucket/logs"), ValueError, r"out_dir='nosuchproto://"),
     ],
@@ -53,7 +57,7 @@ def test_defaults_match_mmengine() -> None:
 
 
 def test_file_client_args_is_deprecated_but_works() -> None:
-    with pytest.warns(DeprecationWarning, match="file_client_args is deprecated"):
+    with pytest.warns(DeprecationWarning, match='"file_client_args" will be deprecated in future'):
         hook = LoggerHook(out_dir="memory://logs", file_client_args=dict(backend="local"))
     assert hook.backend_args == dict(backend="local")
 

@@ -75,7 +75,8 @@ def test_unbuilt_scheduler_configs_are_skipped_after_validation(make_runner) -> 
 @pytest.mark.parametrize("bad", [Scheduler(False), "MultiStepLR", {"gen": Scheduler(False)}])
 def test_wrong_container_is_a_type_error_naming_it(make_runner, bad: Any) -> None:
     runner = make_runner(param_schedulers=bad)
-    with pytest.raises(TypeError, match=r"runner.param_schedulers must be a list of parameter"):
+    with pytest.raises(TypeError, match=r"runner.param_schedulers should be list of ParamScheduler "
+        r"or a dict containing list of ParamScheduler"):
         ParamSchedulerHook().after_train_iter(runner, batch_idx=0)
     with pytest.raises(TypeError, match=r"but got (Scheduler|str|dict)"):
         ParamSchedulerHook().after_train_epoch(runner)
