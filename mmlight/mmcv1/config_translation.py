@@ -498,9 +498,10 @@ def _custom_hooks(ctx: _Context) -> None:
     if hooks:
         ctx.out.note(
             "custom_hooks",
-            "kept as written: a hook written against MMCV 1.x's Hook "
-            "API (before_epoch(runner), runner.log_buffer, ...) must be ported to "
-            "MMEngine's mount points",
+            "kept as written: a hook written against MMCV 1.x's Hook API "
+            "(before_epoch(runner), runner.log_buffer, ...) runs as it is, wrapped by "
+            "mmlight.mmcv1.hook_adapter; register its class in mmlight's HOOKS (MMCV 1.x's "
+            "mmcv.runner.HOOKS is not read)",
         )
 
 
@@ -565,9 +566,11 @@ def _model_note(ctx: _Context) -> None:
     if "model" in ctx.out.config:
         ctx.out.note(
             "model",
-            "kept as written: it must follow MMEngine's model contract "
-            "(BaseModel with a data_preprocessor, forward(inputs, data_samples, mode)) "
-            "of your codebase's MMEngine-generation version",
+            "kept as written: a model of MMCV 1.x's contract (train_step(data_batch, "
+            "optimizer)) trains wrapped in mmlight.mmcv1.model_adapter.MMCV1ModelAdapter; "
+            "otherwise it must follow MMEngine's model contract (BaseModel with a "
+            "data_preprocessor, forward(inputs, data_samples, mode)) of your codebase's "
+            "MMEngine-generation version",
         )
 
 

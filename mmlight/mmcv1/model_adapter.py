@@ -4,8 +4,10 @@ A 1.x model's ``train_step(data_batch, optimizer)`` returns ``dict(loss, log_var
 num_samples)`` and leaves backward and step to the runner's ``OptimizerHook``; its
 ``forward(**data, return_loss=False)`` gives the predictions an ``EvalHook`` collected.
 :class:`MMCV1ModelAdapter` is a ``BaseModel`` doing exactly that through the optim wrapper, so
-the runner needs no other change. The Runner wraps such a model itself (:func:`adapt_model`,
-recognised by ``train_step`` taking ``optimizer``); the config may also name the adapter:
+the runner needs no other change. Dict batches of per-sample tensor lists (MMEngine's
+``pseudo_collate``) are stacked first, as MMCV 1.x's ``collate`` stacked them.
+The Runner wraps such a model itself (:func:`adapt_model`, recognised by ``train_step``
+taking ``optimizer``); a config may also name the adapter:
 ``model=dict(type='MMCV1ModelAdapter', model=dict(type=<1.x model>, ...))``.
 Checkpoints keep the 1.x model's own parameter names, so 1.x-era checkpoints load as they are.
 """
@@ -75,7 +77,7 @@ class MMCV1ModelAdapter(BaseModel):
 
     def train_step(self, data: Any, optim_wrapper: Any) -> dict[str, Any]:
         with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
+            data = _stacked(self.data_preprocessor(data, True))
             legacy: Any = self.legacy_model
             outputs = legacy.train_step(data, optim_wrapper.optimizer)
         if not isinstance(outputs, dict):
@@ -86,10 +88,10 @@ class MMCV1ModelAdapter(BaseModel):
         return dict(outputs.get("log_vars", {}))
 
     def val_step(self, data: Any) -> list:
-        return self._predict(self.data_preprocessor(data, False))
+        return self._predict(_stacked(self.data_preprocessor(data, False)))
 
     def test_step(self, data: Any) -> list:
-        return self._predict(self.data_preprocessor(data, False))
+        return self._predict(_stacked(self.data_preprocessor(data, False)))
 
     def _predict(self, data: Any) -> list:
         with torch.no_grad():
@@ -106,6 +108,21 @@ class MMCV1ModelAdapter(BaseModel):
     def forward(self, *args: Any, mode: str = "tensor", **kwargs: Any) -> Any:
         """MMEngine's modes onto 1.x's flag: 'loss' -> ``return_loss=True``, else False."""
         return self.legacy_model(*args, return_loss=mode == "loss", **kwargs)
+
+
+def _stacked(data: Any) -> Any:
+    """A batch as MMCV 1.x's collate gave it: in a dict batch (MMEngine's ``pseudo_collate``
+    keeps per-sample lists), a list of same-shape tensors becomes one stacked tensor."""
+    if isinstance(data, Mapping):
+        return {key: _stacked(value) for key, value in data.items()}
+    if (
+        isinstance(data, list)
+        and data
+        and all(isinstance(t, torch.Tensor) for t in data)
+        and len({t.shape for t in data}) == 1
+    ):
+        return torch.stack(data)
+    return data
 
 
 def _drop_prefix(module: nn.Module, state_dict: dict, prefix: str, local_metadata: Any) -> None:
