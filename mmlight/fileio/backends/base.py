@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import logging
 from abc import ABCMeta, abstractmethod
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["BaseStorageBackend"]
+__all__ = ["BaseStorageBackend", "copy_instead_of_link"]
+
+
+class _Copies(Protocol):
+    def isfile(self, filepath: Any) -> bool: ...
+
+    def copyfile(self, src: Any, dst: Any) -> Any: ...
+
+    def copytree(self, src: Any, dst: Any) -> Any: ...
+
+
+def copy_instead_of_link(backend: _Copies, src: Any, dst: Any) -> bool:
+    """``copy_if_symlink_fails`` where no link was made: copy the file or folder; False."""
+    if backend.isfile(src):
+        backend.copyfile(src, dst)
+    else:
+        backend.copytree(src, dst)
+    return False
 
 
 class BaseStorageBackend(metaclass=ABCMeta):

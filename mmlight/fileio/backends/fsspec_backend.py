@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from shutil import SameFileError
 from typing import Any
 
-from mmlight.fileio.backends.base import BaseStorageBackend
+from mmlight.fileio.backends.base import BaseStorageBackend, copy_instead_of_link
 from mmlight.fileio.backends.local_backend import check_suffix_args
 from mmlight.fileio.uri import PathLike, is_local, parent, url_to_fs
 
@@ -162,11 +162,7 @@ class FsspecBackend(BaseStorageBackend):
 
     def copy_if_symlink_fails(self, src: PathLike, dst: PathLike) -> bool:
         """URLs cannot be linked: always copies, returns False (as mmengine's petrel backend)."""
-        if self.isfile(src):
-            self.copyfile(src, dst)
-        else:
-            self.copytree(src, dst)
-        return False
+        return copy_instead_of_link(self, src, dst)
 
     def list_dir_or_file(
         self,

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mmlight.fileio.backends.base import BaseStorageBackend
+from mmlight.fileio.backends.base import BaseStorageBackend, copy_instead_of_link
 from mmlight.fileio.uri import PathLike
 
 __all__ = ["LocalBackend", "check_suffix_args"]
@@ -104,11 +104,7 @@ class LocalBackend(BaseStorageBackend):
             os.symlink(src, dst)
             return True
         except Exception:
-            if self.isfile(src):
-                self.copyfile(src, dst)
-            else:
-                self.copytree(src, dst)
-            return False
+            return copy_instead_of_link(self, src, dst)
 
     def list_dir_or_file(
         self,

@@ -17,7 +17,7 @@ from pathlib import Path
 from shutil import SameFileError
 from typing import Any
 
-from mmlight.fileio.backends.base import BaseStorageBackend
+from mmlight.fileio.backends.base import BaseStorageBackend, copy_instead_of_link
 from mmlight.fileio.backends.local_backend import check_suffix_args
 from mmlight.fileio.uri import PathLike
 
@@ -195,11 +195,7 @@ class PetrelBackend(BaseStorageBackend):
 
     def copy_if_symlink_fails(self, src: PathLike, dst: PathLike) -> bool:
         """Object storage has no links: always copies and returns False."""
-        if self.isfile(src):
-            self.copyfile(src, dst)
-        else:
-            self.copytree(src, dst)
-        return False
+        return copy_instead_of_link(self, src, dst)
 
     def list_dir_or_file(
         self,
