@@ -5,6 +5,15 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from mmlight.optim.optimizer.third_party_optimizers import (
+    BITSANDBYTES_OPTIMIZERS,
+    DADAPTATION_OPTIMIZERS,
+    LION_OPTIMIZERS,
+    NPU_OPTIMIZERS,
+    SOPHIA_OPTIMIZERS,
+    TRANSFORMERS_OPTIMIZERS,
+)
+from mmlight.optim.optimizer.torch_optimizers import TORCH_OPTIMIZERS
 from mmlight.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 if TYPE_CHECKING:
@@ -12,7 +21,17 @@ if TYPE_CHECKING:
 
     from mmlight.optim.optimizer.optimizer_wrapper import OptimWrapper
 
-__all__ = ["build_optim_wrapper"]
+# The registered-name lists live where mmengine's tests and downstream code import them from.
+__all__ = [
+    "BITSANDBYTES_OPTIMIZERS",
+    "DADAPTATION_OPTIMIZERS",
+    "LION_OPTIMIZERS",
+    "NPU_OPTIMIZERS",
+    "SOPHIA_OPTIMIZERS",
+    "TORCH_OPTIMIZERS",
+    "TRANSFORMERS_OPTIMIZERS",
+    "build_optim_wrapper",
+]
 
 
 def build_optim_wrapper(model: nn.Module, cfg: Any) -> OptimWrapper:
