@@ -9,6 +9,7 @@ told apart by the methods a class defines.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -138,5 +139,23 @@ def is_mmcv1_hook(obj: Any) -> bool:
     pl = sys.modules.get("lightning.pytorch")
     if pl is not None and isinstance(obj, pl.Callback):
         return False
+    if _engine_style(type(obj)):
+        return False
     names = (*HOOK_STAGES, *GENERIC_METHODS)
     return any(callable(getattr(type(obj), name, None)) for name in names)
+
+
+def _engine_style(cls: type) -> bool:
+    """An MMEngine-generation hook class (an mmengine ``Hook`` whose bridge is not active, or
+    one whose iteration methods take ``batch_idx``): not to be wrapped as a 1.x hook."""
+    if any(base.__module__.split(".")[0] == "mmengine" for base in cls.__mro__):
+        return True
+    for name in ("before_train_iter", "after_train_iter", "before_val_iter", "after_val_iter"):
+        method = getattr(cls, name, None)
+        if callable(method):
+            try:
+                if "batch_idx" in inspect.signature(method).parameters:
+                    return True
+            except (TypeError, ValueError):
+                continue
+    return False

@@ -218,6 +218,25 @@ class RunnerView:
             return {name: momenta(gs) for name, gs in groups.items()}
         return momenta(groups)
 
+    def save_checkpoint(
+        self,
+        out_dir: str,
+        filename_tmpl: str | None = None,
+        save_optimizer: bool = True,
+        meta: dict | None = None,
+        create_symlink: bool = True,
+    ) -> None:
+        """MMCV 1.x's signature: the file is ``filename_tmpl`` formatted with the 1-based
+        epoch (``EpochBasedRunner``) or iteration (``IterBasedRunner``). MMEngine makes no
+        ``latest.pth`` link, so ``create_symlink`` is accepted and ignored."""
+        iter_based = is_iter_based(self.runner)
+        if filename_tmpl is None:
+            filename_tmpl = "iter_{}.pth" if iter_based else "epoch_{}.pth"
+        filename = filename_tmpl.format((self.iter if iter_based else self.epoch) + 1)
+        self.runner.save_checkpoint(
+            out_dir, filename, save_optimizer=save_optimizer, meta=meta, by_epoch=not iter_based
+        )
+
     # ------------------------------------------------------------------ the rest
     @property
     def work_dir(self) -> str:

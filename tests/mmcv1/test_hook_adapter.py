@@ -280,3 +280,35 @@ def test_fixture_regenerates(tmp_path: Path) -> None:
         env=env, check=True, timeout=300, capture_output=True,
     )  # fmt: skip
     assert json.loads(out.read_text()) == FIXTURE
+
+
+class SavesEveryTwoEpochs(LegacyHook):
+    """MMCV 1.x's own save call, with its filename template."""
+
+    def after_train_epoch(self, runner: Any) -> None:
+        if self.every_n_epochs(runner, 2):
+            runner.save_checkpoint(runner.work_dir, filename_tmpl="legacy_{}.pth")
+
+
+def test_legacy_save_checkpoint_signature(tmp_path: Path) -> None:
+    runner = _run(tmp_path, "epoch", LegacyNet(), [SavesEveryTwoEpochs()])
+    saved = sorted(p.name for p in Path(runner.work_dir).glob("legacy_*.pth"))
+    assert saved == ["legacy_2.pth"]
+    state = torch.load(Path(runner.work_dir) / "legacy_2.pth", weights_only=False)
+    assert state["meta"]["epoch"] == 2
+    assert "hidden.weight" in state["state_dict"]  # the 1.x model's own names
+
+
+def test_engine_style_objects_are_not_wrapped(tmp_path: Path) -> None:
+    class EngineStyleNoBase:
+        def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
+                             outputs: Any = None) -> None:
+            pass
+
+    assert not is_mmcv1_hook(EngineStyleNoBase())
+    runner = Runner(model=LegacyNet(), work_dir=str(tmp_path),
+                    experiment_name=f"mmcv1_engine_{os.getpid()}")
+    with pytest.raises(TypeError, match="a hook must be an mmlight"):
+        runner.register_hook(EngineStyleNoBase())
+    mmengine_hooks = pytest.importorskip("mmengine.hooks")
+    assert not is_mmcv1_hook(mmengine_hooks.Hook())
