@@ -9,7 +9,6 @@ The package is found by its import name (the scope); nothing of it is imported.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import os.path as osp
 from typing import Any
@@ -27,17 +26,15 @@ def is_external(written: str) -> bool:
 
 
 def _package_dir(scope: str, written: str, requested_by: str) -> str:
-    try:
-        spec = importlib.util.find_spec(scope)
-    except (ImportError, ValueError):
-        spec = None
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
+    from mmlight.utils.package_utils import module_dir
+
+    found = module_dir(scope)
+    if found is None:
         raise ConfigExternalBaseError(
             f"{scope} is not installed, please install {scope} manually (base config "
             f"{written!r} in {requested_by} lives inside the installed package {scope!r})"
         )
-    return str(locations[0])
+    return found
 
 
 def external_config_path(written: str, requested_by: str) -> tuple[str, str]:

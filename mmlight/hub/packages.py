@@ -12,7 +12,6 @@ package laid out this way works, not only those in :data:`~mmlight.config.utils.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -70,16 +69,14 @@ def split_external_name(cfg_path: str) -> tuple[str, str]:
 
 def package_dir(scope: str) -> str:
     """The folder of the installed package ``scope`` (its import name), not importing it."""
-    try:
-        spec = importlib.util.find_spec(scope)
-    except (ImportError, ValueError):
-        spec = None
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
+    from mmlight.utils.package_utils import module_dir
+
+    found = module_dir(scope)
+    if found is None:
         if scope in MODULE2PACKAGE:
             raise PackageNotInstalledError(_not_installed_message(scope), name=scope)
         raise UnknownPackageError(_not_installed_message(scope), name=scope)
-    return str(locations[0])
+    return found
 
 
 def _not_installed_message(scope: str) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "get_installed_path",
     "install_package",
     "is_installed",
+    "module_dir",
     "package2module",
 ]
 
@@ -32,6 +33,14 @@ def _find_spec(name: str) -> ModuleSpec | None:
         return importlib.util.find_spec(name)
     except (ModuleNotFoundError, ValueError):
         return None
+
+
+def module_dir(import_name: str) -> str | None:
+    """The folder of the importable package ``import_name`` (``'mmseg'``), found without
+    importing it; None when there is none (OpenMMLab configs live in ``<it>/.mim``)."""
+    spec = _find_spec(import_name)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return str(locations[0]) if locations else None
 
 
 def _distribution(package: str) -> Distribution | None:
