@@ -60,7 +60,8 @@ RUNNER_CONSTRUCTORS = Registry("runner constructor", scope=ROOT_SCOPE, locations
 LOOPS = Registry("loop", scope=ROOT_SCOPE, locations=_RUNNER)
 HOOKS = Registry("hook", scope=ROOT_SCOPE, locations=["mmlight.hooks"])
 
-STRATEGIES = Registry("strategy", scope=ROOT_SCOPE)
+# mmengine's strategy names, each building the Lightning strategy it maps to.
+STRATEGIES = Registry("strategy", scope=ROOT_SCOPE, locations=["mmlight.lightning.mm_strategies"])
 
 DATASETS = Registry("dataset", scope=ROOT_SCOPE, locations=_DATASET)
 DATA_SAMPLERS = Registry("data sampler", scope=ROOT_SCOPE, locations=_DATASET)
