@@ -189,10 +189,11 @@ def test_linear_momentum_construction_applies_start_factor_to_betas() -> None:
 
 def test_momentum_scheduler_needs_momentum_or_betas() -> None:
     optimizer = torch.optim.Adagrad(model().parameters())
-    with pytest.raises(ValueError, match=r"StepMomentum needs an optimizer with momentum .* or "
+    with pytest.raises(ValueError, match=r"StepMomentum: optimizer must support momentum "
+                       r"when using momentum scheduler: it needs an optimizer with momentum .* or "
                        r"betas \(Adam-type\), but Adagrad has neither"):  # fmt: skip
         StepMomentum(optimizer, step_size=1)
-    with pytest.raises(TypeError, match=r"optimizer should be a torch.optim.Optimizer"):
+    with pytest.raises(TypeError, match=r"``optimizer`` should be an Optimizer \(a torch"):
         StepMomentum(None, step_size=1)  # type: ignore[arg-type]
 
 
@@ -260,7 +261,7 @@ def test_plateau_min_value_per_group_on_wrapper() -> None:
         ({"rule": "lower"}, r"rule should be 'less' or 'greater', but got 'lower'"),
         ({"threshold_rule": "relative"}, r"threshold_rule should be 'rel' or 'abs'"),
         ({"min_value": [0.1, 0.2]}, r"expected 1 min_value entries .* got 2"),
-        ({"begin": 3, "end": 2}, r"end \(2\) must be larger than begin \(3\)"),
+        ({"begin": 3, "end": 2}, r"end should be larger than begin, but got begin=3, end=2"),
     ],
 )
 def test_plateau_argument_errors(kwargs: dict[str, Any], match: str) -> None:

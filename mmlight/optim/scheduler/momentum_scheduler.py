@@ -55,9 +55,10 @@ class MomentumSchedulerMixin:
                 group["momentum"] = group["betas"][0]
         else:
             raise OptimValueError(
-                f"{type(self).__name__} needs an optimizer with momentum (e.g. SGD, RMSprop) or "
-                f"betas (Adam-type), but {type(optimizer).__name__} has neither; its defaults "
-                f"are {sorted(optimizer.defaults)}"
+                f"{type(self).__name__}: optimizer must support momentum when using momentum "
+                "scheduler: it needs an optimizer with momentum (e.g. SGD, RMSprop) or betas "
+                f"(Adam-type), but {type(optimizer).__name__} has neither; its defaults are "
+                f"{sorted(optimizer.defaults)}"
             )
         super().__init__(optimizer, "momentum", *args, **kwargs)  # type: ignore[call-arg]
 

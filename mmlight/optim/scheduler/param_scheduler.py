@@ -39,6 +39,9 @@ from mmlight.optim.optimizer.base import BaseOptimWrapper
 
 __all__ = ["INF", "OptimizerType", "_ParamScheduler"]
 
+# PyTorch's page on the optimizer.step() / scheduler.step() order (mmengine's warnings cite it).
+_ORDER_DOCS = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+
 INF = int(1e9)
 
 OptimizerType = BaseOptimWrapper | Optimizer
@@ -127,15 +130,15 @@ class _ParamScheduler:
     def _check_optimizer(self, optimizer: Any) -> None:
         if not isinstance(optimizer, (Optimizer, BaseOptimWrapper)):
             raise OptimTypeError(
-                f"{type(self).__name__}: optimizer should be a torch.optim.Optimizer or an "
-                f"OptimWrapper, but got {type(optimizer).__name__}"
+                f"{type(self).__name__}: ``optimizer`` should be an Optimizer (a "
+                f"torch.optim.Optimizer or an OptimWrapper), but got {type(optimizer).__name__}"
             )
 
     def _check_window(self, begin: int, end: int) -> None:
         if end <= begin:
             raise OptimValueError(
-                f"{type(self).__name__}: end ({end}) must be larger than begin ({begin}); the "
-                "scheduler acts on steps begin <= step < end"
+                f"{type(self).__name__}: end should be larger than begin, but got "
+                f"begin={begin}, end={end} (the scheduler acts on steps begin <= step < end)"
             )
 
     def _prepare_initial_values(self, optimizer: Any, param_name: str, last_step: int) -> None:
@@ -157,9 +160,10 @@ class _ParamScheduler:
                 group.setdefault(initial, group[param_name])
             elif initial not in group:
                 raise OptimKeyError(
-                    f"{type(self).__name__}: param_groups[{index}] has no {initial!r}, which "
-                    f"resuming with last_step={last_step} needs; load the optimizer state saved "
-                    "together with this scheduler first, or start with last_step=-1"
+                    f"{type(self).__name__}: param {initial!r} is not specified in "
+                    f"param_groups[{index}] when resuming an optimizer (last_step={last_step}); "
+                    "load the optimizer state saved together with this scheduler first, or "
+                    "start with last_step=-1"
                 )
 
     # ------------------------------------------------------------------ state
@@ -206,14 +210,16 @@ class _ParamScheduler:
             warnings.warn(
                 f"{type(self).__name__}: optimizer.step() seems to have been replaced after the "
                 "scheduler was created, so the scheduler cannot tell whether it runs after "
-                "optimizer.step(). Call optimizer.step() before scheduler.step().",
+                "optimizer.step(). Call optimizer.step() before scheduler.step(). See "
+                f"{_ORDER_DOCS}",
                 UserWarning,
                 stacklevel=3,
             )
         elif getattr(self.optimizer, "_global_step", -1) < 0:
             warnings.warn(
                 f"{type(self).__name__}: scheduler.step() was called before `optimizer.step()`. "
-                "Call optimizer.step() first, or the first value of the schedule is skipped.",
+                "Call optimizer.step() first, or the first value of the schedule is skipped. "
+                f"See {_ORDER_DOCS}",
                 UserWarning,
                 stacklevel=3,
             )
