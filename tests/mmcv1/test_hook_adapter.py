@@ -34,6 +34,7 @@ from tests.mmcv1.data.legacy_run import (
     MAX_EPOCHS,
     MAX_ITERS,
     MOMENTUM,
+    SCHEDULES,
     LegacyNet,
     PairDataset,
     make_recorder,
@@ -104,6 +105,21 @@ def _loader(samples: list) -> dict:
     )
 
 
+def _param_scheduler(kind: str) -> list:
+    """The fixture run's lr_config/momentum_config, translated as a config's would be."""
+    import mmlight.mmcv1.schedulers  # noqa: F401  (registers the MMCV1 schedulers)
+    from mmlight.mmcv1.config_translation import translate_config
+
+    runner = (
+        dict(type="EpochBasedRunner", max_epochs=MAX_EPOCHS)
+        if kind == "epoch"
+        else dict(type="IterBasedRunner", max_iters=MAX_ITERS)
+    )
+    old = dict(runner=runner, optimizer=dict(type="SGD", lr=LR, momentum=MOMENTUM))
+    old.update({k: v for k, v in SCHEDULES[kind].items() if v is not None})
+    return translate_config(old).config["param_scheduler"]
+
+
 def _run(tmp_path: Path, kind: str, model: nn.Module, hooks: list) -> Runner:
     if kind == "epoch":
         train_cfg: dict = dict(by_epoch=True, max_epochs=MAX_EPOCHS, val_interval=1)
@@ -120,6 +136,7 @@ def _run(tmp_path: Path, kind: str, model: nn.Module, hooks: list) -> Runner:
         train_dataloader=_loader(train_samples()),
         train_cfg=train_cfg,
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=LR, momentum=MOMENTUM)),
+        param_scheduler=_param_scheduler(kind),
         default_hooks=dict(checkpoint=None),
         custom_hooks=hooks,
         experiment_name=f"mmcv1_hooks_{kind}_{os.getpid()}_{id(hooks)}",

@@ -18,6 +18,7 @@ __all__ = [
     "LR",
     "MAX_EPOCHS",
     "MAX_ITERS",
+    "SCHEDULES",
     "LegacyNet",
     "PairDataset",
     "make_recorder",
@@ -30,6 +31,20 @@ LR = 0.05
 MOMENTUM = 0.9
 MAX_EPOCHS = 3  # EpochBasedRunner, workflow [('train', 1), ('val', 1)]
 MAX_ITERS = 7  # IterBasedRunner, workflow [('train', 1)]: the 4-batch loader wraps once
+# The schedules of each run (MMCV 1.x lr_config/momentum_config; mmlight runs their translation).
+SCHEDULES: dict[str, dict[str, dict]] = {
+    "epoch": dict(
+        lr_config=dict(policy="step", step=[2], warmup="linear", warmup_iters=3,
+                       warmup_ratio=0.1),
+        momentum_config=None,
+    ),
+    "iter": dict(
+        lr_config=dict(policy="poly", power=1.0, min_lr=0.001, by_epoch=False, warmup="exp",
+                       warmup_iters=2, warmup_ratio=0.2),
+        momentum_config=dict(policy="cyclic", target_ratio=(0.85 / 0.95, 1), cyclic_times=1,
+                             step_ratio_up=0.4, by_epoch=False),
+    ),
+}
 
 
 def _samples(count: int, offset: float) -> list[dict[str, torch.Tensor]]:

@@ -2,8 +2,8 @@
 
 Runs ``legacy_run``'s net and recorder hook (subclassing ``mmcv.runner.Hook``) under the real
 ``EpochBasedRunner`` (workflow ``[('train', 1), ('val', 1)]``) and ``IterBasedRunner``
-(workflow ``[('train', 1)]``), with the optimizer and text-logger hooks ``tools/train.py``
-would register, on CPU. The tests replay the same run under mmlight and compare call by call.
+(workflow ``[('train', 1)]``), with the lr/momentum, optimizer and text-logger hooks
+``tools/train.py`` would register (``legacy_run.SCHEDULES``), on CPU. The tests replay the same run under mmlight and compare call by call.
 Regenerate (MMCV 1.7.2's source on the path; it needs no compiled ops):
 
     git -C <mmcv clone> archive v1.7.2 mmcv | tar -x -C /tmp/mmcv17
@@ -28,6 +28,7 @@ from legacy_run import (  # noqa: E402
     MAX_EPOCHS,
     MAX_ITERS,
     MOMENTUM,
+    SCHEDULES,
     LegacyNet,
     PairDataset,
     make_recorder,
@@ -57,7 +58,8 @@ def _run(kind: str) -> list[dict]:
                 model, optimizer=optimizer, work_dir=work_dir, logger=logger, max_iters=MAX_ITERS
             )
         runner.register_training_hooks(
-            lr_config=None,
+            lr_config=SCHEDULES[kind]["lr_config"],
+            momentum_config=SCHEDULES[kind]["momentum_config"],
             optimizer_config=dict(grad_clip=None),
             log_config=dict(interval=2, hooks=[dict(type="TextLoggerHook")]),
         )
