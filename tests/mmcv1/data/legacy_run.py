@@ -32,7 +32,7 @@ MOMENTUM = 0.9
 MAX_EPOCHS = 3  # EpochBasedRunner, workflow [('train', 1), ('val', 1)]
 MAX_ITERS = 7  # IterBasedRunner, workflow [('train', 1)]: the 4-batch loader wraps once
 # The schedules of each run (MMCV 1.x lr_config/momentum_config; mmlight runs their translation).
-SCHEDULES: dict[str, dict[str, dict]] = {
+SCHEDULES: dict[str, dict[str, dict | None]] = {
     "epoch": dict(
         lr_config=dict(policy="step", step=[2], warmup="linear", warmup_iters=3,
                        warmup_ratio=0.1),
