@@ -22,13 +22,23 @@ from mmlight.hooks.errors import HookArgumentError, HookArgumentTypeError
 from mmlight.hooks.hook import DATA_BATCH, Hook
 from mmlight.registry import HOOKS
 
-__all__ = ["ProfilerHook"]
+__all__ = ["ProfilerHook", "check_kineto"]
 
 _TRACE_TYPES = ("log_trace", "tb_trace")
 
 
 class ProfilerArgumentTypeError(HookArgumentTypeError, AssertionError):
     """A ``ProfilerHook`` argument of the wrong type (mmengine asserts on these)."""
+
+
+def check_kineto() -> bool:
+    """Whether this PyTorch build has Kineto, the tracer ``torch.profiler`` needs.
+
+    A module-level function, as in mmengine: tests patch or call it by this path.
+    """
+    import torch
+
+    return bool(getattr(torch.autograd, "kineto_available", lambda: False)())
 
 
 def _check_bool(name: str, value: Any) -> bool:
@@ -74,10 +84,9 @@ class ProfilerHook(Hook):
         with_flops: bool = False,
         json_trace_path: str | None = None,
     ) -> None:
-        import torch
         from torch import profiler
 
-        if not torch.autograd.kineto_available():
+        if not check_kineto():
             raise ImportError(
                 "ProfilerHook needs a PyTorch build with Kineto (torch.autograd.kineto_available()"
                 " is False); install an official PyTorch wheel"

@@ -161,3 +161,14 @@ def test_param_scheduler_hook_wrong_container_message() -> None:
         r"list of ParamScheduler",
     ):
         ParamSchedulerHook().after_train_iter(runner, 0)
+
+
+def test_profiler_hook_checks_kineto_through_a_patchable_function() -> None:
+    from unittest import mock
+
+    from mmlight.hooks import ProfilerHook, profiler_hook
+
+    assert profiler_hook.check_kineto() is bool(torch.autograd.kineto_available())
+    with mock.patch("mmlight.hooks.profiler_hook.check_kineto", return_value=False):
+        with pytest.raises(ImportError, match="ProfilerHook needs a PyTorch build with Kineto"):
+            ProfilerHook()
