@@ -119,7 +119,7 @@ class MmengineRegistries:
         with self._lock:
             known = self._views.get(id(registry))
             if known is not None:
-                if known.parent is not None and not known.parent._children.get(known.scope):
+                if known.parent is not None and known.parent._children.get(known.scope) is None:
                     known.parent._children[known.scope] = known  # re-hang a view taken out
                 return known
             parent_theirs = registry.parent

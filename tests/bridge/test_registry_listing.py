@@ -79,3 +79,22 @@ def test_a_registry_whose_locations_fail_is_listed_with_the_reason(
     assert f"MODELS ({pkg}_broken::model, from mmengine): 0 registered\n" in out
     assert "  (its locations did not import: ModuleNotFoundError: No module named" in out
     sys.modules.pop(f"{pkg}.no_such", None)
+
+
+def test_taking_a_view_again_imports_no_locations(make_downstream: MakeDownstream) -> None:
+    import importlib
+
+    from mmlight.bridge import registry as registry_bridge
+
+    pkg = make_downstream()
+    registry = importlib.import_module(f"{pkg}.registry")
+    lazy = registry.Registry(
+        "model", parent=registry.MODELS, scope=f"{pkg}_lazy", locations=[f"{pkg}.no_such"]
+    )
+    bridge = registry_bridge.installed()
+    assert bridge is not None
+    first = bridge.view(lazy)
+    second = bridge.view(lazy)  # (asked whether it still hangs: no truth test of the registry)
+
+    assert first is second
+    assert not lazy._imported  # its locations wait for a lookup
