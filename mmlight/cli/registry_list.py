@@ -61,13 +61,16 @@ def _listed(root: Any) -> Iterator[Any]:
             yield registry
 
 
-def _names(registry: Any) -> tuple[list[str], str | None]:
-    """Sorted names, and why ``locations`` did not import (None when they did)."""
-    try:
-        registry.import_from_location()
-    except Exception as err:  # a package whose modules need what is not installed
-        return sorted(registry._module_dict), f"{type(err).__name__}: {err}"
-    return sorted(registry.module_dict), None
+def _import_locations(root: Any) -> dict[int, str]:
+    """Import every listed registry's ``locations`` (a package's modules register into its
+    parents too: mmseg's models bring mmcv's layers into mmengine's root); id -> why one failed."""
+    failed: dict[int, str] = {}
+    for registry in _listed(root):
+        try:
+            registry.import_from_location()
+        except Exception as err:  # a package whose modules need what is not installed
+            failed[id(registry)] = f"{type(err).__name__}: {err}"
+    return failed
 
 
 def _find(name: str, roots: dict[str, Any]) -> list[str]:
@@ -89,8 +92,10 @@ def list_registries(name: str | None = None) -> str:
     keys = _find(name, roots) if name else list(roots)
     lines: list[str] = []
     for key in keys:
+        failures = _import_locations(roots[key])
         for registry in _listed(roots[key]):
-            names, failed = _names(registry)
+            names = sorted(registry._module_dict)
+            failed = failures.get(id(registry))
             origin = getattr(registry, "origin", None) if registry.is_external_view else None
             source = f", from {origin}" if origin else ""
             lines.append(
