@@ -64,6 +64,7 @@ class MMCV1HookAdapter(Hook):
             method = getattr(self.hook, _FALLBACK[stage], None)
         if method is not None:
             method(view)
+            view.flush_output()
 
     # -- mount points with a 1.x counterpart -----------------------------------------------
     def before_run(self, runner: Any) -> None:

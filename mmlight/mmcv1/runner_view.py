@@ -56,6 +56,21 @@ def _scalar(value: Any) -> Any:
     return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
 
 
+class _HubLogBuffer(LogBuffer):
+    """The view's log buffer: what a 1.x hook adds with ``update`` also reaches the message
+    hub (``<mode>/<key>``), where mmlight's logger and visualizer read it, as MMCV 1.x's
+    logger hooks read the buffer."""
+
+    def __init__(self, view: RunnerView) -> None:
+        super().__init__()
+        self._view = view
+
+    def update(self, vars: dict, count: int = 1) -> None:
+        super().update(vars, count)
+        if not self._view._feeding:
+            self._view._to_hub(vars, count)
+
+
 class RunnerView:
     """What MMCV 1.x's ``BaseRunner`` offered its hooks, answered from an mmlight Runner."""
 
@@ -65,7 +80,9 @@ class RunnerView:
         self.inner_iter = 0
         self.outputs: Any = None
         self.data_batch: Any = None
-        self.log_buffer = LogBuffer()
+        self.log_buffer: LogBuffer = _HubLogBuffer(self)
+        self._feeding = False  # the view itself is pushing an iteration's log_vars
+        self._forwarded: dict[str, Any] = {}  # output values already sent to the hub
         self.meta: dict[str, Any] = {"hook_msgs": {}}
         self._iter_epoch = 0  # IterBasedRunner's epoch: passes its loader had finished
         self._logged: tuple[Any, ...] | None = None
@@ -87,6 +104,7 @@ class RunnerView:
                 self.mode = "train" if "train" in point else "val"
             if not (iter_based and self.mode == "val"):
                 self.log_buffer.clear()  # what MMCV 1.x's LoggerHook.before_epoch did
+                self._forwarded.clear()
         elif point == "after_train_epoch" and iter_based and self.runner.iter > 0:
             self.inner_iter = 1  # IterBasedRunner counted the phase's last iteration
         elif point.endswith("_iter") and ("_train_" in point or "_val_" in point):
@@ -126,7 +144,35 @@ class RunnerView:
         if key == self._logged or "log_vars" not in self.outputs:
             return
         self._logged = key
-        self.log_buffer.update(dict(self.outputs["log_vars"]), self.outputs["num_samples"])
+        self._feeding = True  # mmlight logs train_step's log_vars itself
+        try:
+            self.log_buffer.update(dict(self.outputs["log_vars"]), self.outputs["num_samples"])
+        finally:
+            self._feeding = False
+
+    def _to_hub(self, values: Mapping[str, Any], count: int = 1) -> None:
+        hub = getattr(self.runner, "message_hub", None)
+        if hub is None:
+            return
+        for key, value in values.items():
+            number = _scalar(value)
+            # Strings (mmdet's 'bbox_mAP_copypaste') were text-log only: the hub takes numbers.
+            if isinstance(number, (int, float)) and not isinstance(number, bool):
+                hub.update_scalar(f"{self.mode or 'train'}/{key}", number, count)
+
+    def flush_output(self) -> None:
+        """Send what a 1.x hook put straight into ``log_buffer.output`` (with ``ready``, as
+        MMCV 1.x's EvalHook did for its metrics) to the message hub, each value once."""
+        buffer = self.log_buffer
+        if not buffer.ready:
+            return
+        fresh = {
+            key: value
+            for key, value in buffer.output.items()
+            if key not in buffer.val_history and self._forwarded.get(key) is not value
+        }
+        self._forwarded.update(fresh)
+        self._to_hub(fresh)
 
     def _loader_length(self) -> int:
         try:

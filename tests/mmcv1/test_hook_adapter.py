@@ -329,3 +329,27 @@ def test_engine_style_objects_are_not_wrapped(tmp_path: Path) -> None:
         runner.register_hook(EngineStyleNoBase())
     mmengine_hooks = pytest.importorskip("mmengine.hooks")
     assert not is_mmcv1_hook(mmengine_hooks.Hook())
+
+
+class WritesToLogBuffer(LegacyHook):
+    """1.x ways of getting a value logged: ``log_buffer.update`` and a ready ``output``."""
+
+    def after_train_iter(self, runner: Any) -> None:
+        runner.log_buffer.update(dict(legacy_count=runner.iter * 2.0))
+
+    def after_train_epoch(self, runner: Any) -> None:
+        runner.log_buffer.output["legacy_metric"] = 0.5 + runner.epoch
+        runner.log_buffer.output["legacy_copypaste"] = "0.1 0.2"  # text only: not sent
+        runner.log_buffer.ready = True
+
+
+def test_log_buffer_values_reach_the_message_hub(tmp_path: Path) -> None:
+    runner = _run(tmp_path, "epoch", LegacyNet(), [WritesToLogBuffer()])
+    hub = runner.message_hub
+    counts, _ = hub.get_scalar("train/legacy_count").data
+    assert list(counts) == [2.0 * i for i in range(MAX_EPOCHS * 4)]
+    metrics, _ = hub.get_scalar("train/legacy_metric").data
+    assert list(metrics) == [0.5, 1.5, 2.5]  # once per epoch, not once per hook call
+    assert "train/legacy_copypaste" not in hub.log_scalars
+    # train_step's own log_vars are logged by mmlight once, not again through the buffer
+    assert len(hub.get_scalar("train/loss").data[0]) == MAX_EPOCHS * 4
