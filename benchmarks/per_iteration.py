@@ -50,6 +50,8 @@ LABELS = {
     "mmlight": "mmlight `Runner`",
 }
 BATCH = 32
+# Python calls per iteration are also counted by where the called function lives.
+_PACKAGES = ("lightning", "mmlight", "mmengine", "torch")
 CLASSES = 10
 
 
@@ -104,6 +106,7 @@ class Gate:
         self.mode, self.remaining = line[0], int(line[1])
         if self.mode == "count":
             self.counts = [0, 0]
+            self.by_package: dict[str, int] = {}
             sys.setprofile(self._count)
         elif self.mode == "profile":
             import cProfile
@@ -115,6 +118,9 @@ class Gate:
     def _count(self, frame: Any, event: str, arg: Any) -> None:
         if event == "call":
             self.counts[0] += 1
+            name = frame.f_code.co_filename
+            package = next((p for p in _PACKAGES if f"/{p}/" in name), "other")
+            self.by_package[package] = self.by_package.get(package, 0) + 1
         elif event == "c_call":
             self.counts[1] += 1
 
@@ -127,7 +133,8 @@ class Gate:
             report.update(cpu=cpu)
         elif self.mode == "count":
             sys.setprofile(None)
-            report.update(py_calls=self.counts[0], c_calls=self.counts[1])
+            report.update(py_calls=self.counts[0], c_calls=self.counts[1],
+                          by_package=self.by_package)
         elif self.mode == "profile":
             import io
             import pstats
@@ -137,6 +144,8 @@ class Gate:
             stats = pstats.Stats(self.profiler, stream=text)
             stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
             stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
+            if os.environ.get("PROFILE_CALLERS"):  # a regex of functions whose callers to show
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
             report.update(text=text.getvalue())
         self.out.write(json.dumps(report) + "\n")
         self.out.flush()
@@ -177,7 +186,7 @@ def run_lightning(workload: str, n_iters: int, gate: Gate, manual: bool) -> None
             inputs, targets = batch
             loss = F.cross_entropy(self.net(inputs), targets)
             if manual:
-                optimizer = self.optimizers()
+                optimizer: Any = self.optimizers()
                 optimizer.zero_grad()
                 self.manual_backward(loss)
                 optimizer.step()
@@ -210,9 +219,9 @@ def run_runner(library: str, workload: str, n_iters: int, gate: Gate) -> None:
         from mmengine.model import BaseModel
         from mmengine.runner import Runner
     else:
-        from mmlight.hooks import Hook  # type: ignore[assignment]
-        from mmlight.model import BaseModel  # type: ignore[assignment]
-        from mmlight.runner import Runner  # type: ignore[assignment]
+        from mmlight.hooks import Hook
+        from mmlight.model import BaseModel
+        from mmlight.runner import Runner
 
     class Net(BaseModel):
         def __init__(self) -> None:
@@ -338,8 +347,10 @@ def measure(workload: str, drivers: list[str], args: argparse.Namespace) -> dict
             results[driver]["cpu"].append(reply["cpu"] / chunk)
     for driver, child in children.items():
         reply = child.send(f"count {count}")
-        results[driver].update(py_calls=reply["py_calls"] / count,
-                               c_calls=reply["c_calls"] / count)
+        results[driver].update(
+            py_calls=reply["py_calls"] / count, c_calls=reply["c_calls"] / count,
+            by_package={k: v / count for k, v in sorted(reply["by_package"].items())},
+        )
         # The last iteration runs freely to the end of the data.
         results[driver].update(peak_rss_mib=child.send("end")["peak_rss_mib"])
         child.proc.wait()
@@ -374,6 +385,8 @@ def report(result: dict[str, Any], markdown: bool) -> None:
             print(f"{driver:17s} {median:7.0f} µs  {vs_raw:>6s} raw  {vs_mm:>6s} mmengine  "
                   f"{values['py_calls']:6.0f} py calls ({values['c_calls']:.0f} C)  first "
                   f"{first} s  rss {values['peak_rss_mib']:.0f} MiB  [{spread}]")
+            where = ", ".join(f"{k} {v:.0f}" for k, v in values["by_package"].items())
+            print(f"{'':17s} python calls by package: {where}")
 
 
 def profile(driver: str, workload: str, args: argparse.Namespace) -> None:

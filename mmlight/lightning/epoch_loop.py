@@ -25,6 +25,7 @@ import torch
 from lightning.pytorch.strategies import Strategy
 
 from mmlight.lightning import compat
+from mmlight.lightning.callback_calls import call_callbacks
 
 __all__ = ["MMTrainingEpochLoop"]
 
@@ -94,7 +95,7 @@ class MMTrainingEpochLoop(compat.TrainingEpochLoop):
                 "train_dataloader yielded None. If this was on purpose, ignore this warning..."
             )
         else:
-            compat.call_callback_hooks(trainer, "on_train_batch_start", batch, batch_idx)
+            call_callbacks(trainer, "on_train_batch_start", batch, batch_idx)
             response = None
             if self._module_hooks["on_train_batch_start"]:
                 response = compat.call_module_hook(
@@ -117,7 +118,7 @@ class MMTrainingEpochLoop(compat.TrainingEpochLoop):
             if self._num_ready_batches_reached():
                 self.update_lr_schedulers("epoch", update_plateau_schedulers=False)
 
-        compat.call_callback_hooks(trainer, "on_train_batch_end", batch_output, batch, batch_idx)
+        call_callbacks(trainer, "on_train_batch_end", batch_output, batch, batch_idx)
         if self._module_hooks["on_train_batch_end"]:
             compat.call_module_hook(trainer, "on_train_batch_end", batch_output, batch, batch_idx)
         results = self._results

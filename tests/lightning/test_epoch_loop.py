@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from mmlight.lightning import compat
 from mmlight.lightning.epoch_loop import MMTrainingEpochLoop
+from mmlight.lightning.trainer_factory import _NoProfiler
 from mmlight.runner.batch_source import BATCH_TOKEN, BatchSource, EpochTokens
 
 
@@ -61,9 +62,12 @@ class Manual(pl.LightningModule):
 def _fit(mm_loop: bool, **options: Any) -> dict[str, Any]:
     torch.manual_seed(0)
     recorder = Recorder()
+    # mmlight's Trainers have the no-op profiler; under it callbacks are called by mmlight.
+    profiler = _NoProfiler() if options.pop("no_profiler", False) else None
     trainer = pl.Trainer(
         accelerator="cpu", devices=1, max_epochs=2, logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, callbacks=[recorder],
+        enable_progress_bar=False, enable_model_summary=False, callbacks=[pl.Callback(), recorder],
+        profiler=profiler,
     )
     if mm_loop:
         compat.install_epoch_loop(trainer, MMTrainingEpochLoop)
@@ -92,11 +96,12 @@ def _fit(mm_loop: bool, **options: Any) -> dict[str, Any]:
         dict(log=True, stop_at=None, tokens=False),
         dict(log=False, stop_at=3, tokens=False),
         dict(log=False, stop_at=None, tokens=True),
+        dict(log=True, stop_at=3, tokens=False, no_profiler=True),
     ],
-    ids=["plain", "logging", "stop-epoch", "tokens"],
+    ids=["plain", "logging", "stop-epoch", "tokens", "no-profiler"],
 )
 def test_same_counters_hooks_and_results_as_lightnings_loop(options: dict) -> None:
-    ours, lightnings = _fit(True, **options), _fit(False, **options)
+    ours, lightnings = _fit(True, **dict(options)), _fit(False, **dict(options))
     assert ours["events"] == lightnings["events"]
     for key in ("global_step", "progress", "stepped", "logged"):
         assert ours[key] == lightnings[key], key
