@@ -33,11 +33,14 @@ def is_iter_based(runner: Any) -> bool:
     loop = getattr(runner, "_train_loop", None)
     if loop is None:
         return False
+    if isinstance(loop, Mapping):  # not built yet: MMEngine's rule for train_cfg
+        if "type" in loop:
+            return "IterBased" in str(loop["type"])
+        return loop.get("by_epoch") is False
     by_epoch = getattr(loop, "by_epoch", None)
     if isinstance(by_epoch, bool):
         return not by_epoch
-    name = loop.get("type", "") if isinstance(loop, Mapping) else type(loop).__name__
-    return "IterBased" in str(name)
+    return "IterBased" in type(loop).__name__
 
 
 def _batch_size(data_batch: Any) -> int:
