@@ -18,6 +18,17 @@ wrapping mmengine's classes or its instance table. Deep copies (mmengine's
 
 The scope mmlight's Runner shares with mmengine (``run_globals.RunScope``) stands for mmlight's
 own: when it is mmengine's newest, mmlight's own table answers.
+
+The other way, mmengine's builders (mmcv's ``Compose``, ``build_norm_layer``, a package's
+``MODELS.build``) ask ``mmengine.registry.DefaultScope.get_current_instance()``. Outside a run
+nothing puts mmlight's scope in mmengine's table (a migrated package's ``init_default_scope``,
+``DefaultScope.overwrite_default_scope`` in mmlight's builders), and an entry put there could
+not follow mmlight's restores. So, while the bridge is installed, that one classmethod of
+mmengine's ``DefaultScope`` (not of its subclasses) answers the same question with the same
+stamps: mmengine's newest unless mmlight's own newest is newer, which is then returned as an
+mmengine ``DefaultScope`` (:class:`MmlightScope`; ``'mmlight'`` reads ``'mmengine'``). Only
+the answer changes, and only when mmlight has the newer scope; ``uninstall`` puts mmengine's
+method back.
 """
 
 from __future__ import annotations
@@ -29,11 +40,12 @@ from typing import Any
 from mmengine.registry import DefaultScope as MmengineDefaultScope
 from mmengine.utils.manager import _lock as mmengine_lock
 
-from mmlight.bridge.run_globals import RunScope
+from mmlight.bridge.run_globals import RunScope, mmengine_scope_name
 from mmlight.registry.default_scope import DefaultScope, creation_stamp, set_foreign_scope
 from mmlight.utils.manager import ManagerMixin
+from mmlight.utils.manager import _lock as mmlight_lock
 
-__all__ = ["MmengineScope", "install", "newest_mmengine_scope", "uninstall"]
+__all__ = ["MmengineScope", "MmlightScope", "install", "newest_mmengine_scope", "uninstall"]
 
 _STAMP = "_mmlight_created"
 
@@ -75,9 +87,8 @@ def _view(theirs: Any) -> MmengineScope:
         return made
 
 
-def newest_mmengine_scope() -> tuple[int, DefaultScope] | None:
-    """(stamp, mmlight view) of mmengine's current scope; None when it has none or it is the
-    mmlight run's own (a :class:`RunScope`)."""
+def _newest_stamped() -> Any:
+    """mmengine's newest ``DefaultScope`` entry (None: none), every entry stamped first."""
     with mmengine_lock:
         table = MmengineDefaultScope._instance_dict
         if not table:
@@ -85,17 +96,70 @@ def newest_mmengine_scope() -> tuple[int, DefaultScope] | None:
         for instance in table.values():
             if getattr(instance, _STAMP, None) is None:
                 setattr(instance, _STAMP, creation_stamp())
-        newest = table[next(reversed(table))]
-    if isinstance(newest, RunScope):
+        return table[next(reversed(table))]
+
+
+def newest_mmengine_scope() -> tuple[int, DefaultScope] | None:
+    """(stamp, mmlight view) of mmengine's current scope; None when it has none or it is the
+    mmlight run's own (a :class:`RunScope`)."""
+    newest = _newest_stamped()
+    if newest is None or isinstance(newest, RunScope):
         return None
     return int(getattr(newest, _STAMP)), _view(newest)
 
 
+class MmlightScope(MmengineDefaultScope):
+    """mmengine's ``DefaultScope`` standing for one of mmlight's (``scope_name`` read live,
+    mmlight's root scope as ``'mmengine'``). Not entered in mmengine's instance table."""
+
+    def __init__(self, name: str, ours: DefaultScope) -> None:
+        super().__init__(name, scope_name=mmengine_scope_name(ours.scope_name))
+        self._ours = ours
+
+    @property
+    def scope_name(self) -> str:
+        return mmengine_scope_name(self._ours.scope_name)
+
+    def __deepcopy__(self, memo: dict) -> MmlightScope:
+        return self
+
+
+_for_mmengine: weakref.WeakKeyDictionary[DefaultScope, MmlightScope] = weakref.WeakKeyDictionary()
+
+
+def _mmlights_own_newest() -> DefaultScope | None:
+    with mmlight_lock:
+        table = DefaultScope._instance_dict
+        return table[next(reversed(table))] if table else None
+
+
+def _current_for_mmengine(cls: type) -> Any:
+    """mmengine's ``DefaultScope.get_current_instance``, over both tables (see module doc)."""
+    if cls is not MmengineDefaultScope:  # a subclass's own table: mmengine's answer
+        return _original_current.__get__(None, cls)()
+    theirs = _newest_stamped()
+    ours = _mmlights_own_newest()
+    if ours is None:
+        return theirs
+    if theirs is not None and int(getattr(theirs, _STAMP)) > getattr(ours, "_created", -1):
+        return theirs
+    with _views_lock:
+        made = _for_mmengine.get(ours)
+        if made is None:
+            made = _for_mmengine[ours] = MmlightScope(ours.instance_name, ours)
+        return made
+
+
+_original_current: Any = vars(MmengineDefaultScope)["get_current_instance"]
+
+
 def install() -> None:
-    """Make mmengine's scopes part of mmlight's current-scope question."""
+    """One current scope: each side's ``get_current_instance`` sees the other's scopes."""
     set_foreign_scope(newest_mmengine_scope)
+    MmengineDefaultScope.get_current_instance = classmethod(_current_for_mmengine)
 
 
 def uninstall() -> None:
-    """mmlight's own table alone answers again."""
+    """Each side's own table alone answers again."""
     set_foreign_scope(None)
+    MmengineDefaultScope.get_current_instance = _original_current

@@ -68,13 +68,41 @@ def test_the_runs_scope_shared_with_mmengine_stands_for_mmlights(
     assert DefaultScope.get_current_instance() is run_scope
 
 
-def test_without_the_bridge_mmengines_scope_is_not_seen(make_downstream: MakeDownstream) -> None:
-    from mmlight import bridge
+def test_mmengines_builders_start_in_mmlights_newer_scope(make_downstream: MakeDownstream) -> None:
+    pkg, other = make_downstream(), make_downstream()
+    EngineScope.get_instance(f"{other}-engine", scope_name=other)
+    DefaultScope.get_instance(f"{pkg}-mmlight", scope_name=pkg)  # newer: in force on both sides
 
-    pkg = make_downstream()
+    current = EngineScope.get_current_instance()
+    assert current is not None and current.scope_name == pkg
+    assert isinstance(current, EngineScope)
+    built = mmengine_registry.MODELS.build(dict(type="TinyHead"))  # mmengine's root builder
+    assert type(built).__module__ == f"{pkg}.models"
+
+    with EngineScope.overwrite_default_scope(other):  # mmengine's own block still wins inside
+        assert EngineScope.get_current_instance().scope_name == other
+        assert _current() == other
+    assert EngineScope.get_current_instance().scope_name == pkg
+
+    DefaultScope.get_instance(f"{pkg}-root", scope_name="mmlight")
+    assert EngineScope.get_current_instance().scope_name == "mmengine"  # the root of its tree
+
+
+def test_without_the_bridge_each_side_sees_its_own(make_downstream: MakeDownstream) -> None:
+    from mmlight import bridge
+    from mmlight.bridge import default_scope
+
+    original = default_scope._original_current
+    pkg, other = make_downstream(), make_downstream()
     EngineScope.get_instance(f"{pkg}-engine", scope_name=pkg)
+    assert vars(EngineScope)["get_current_instance"] is not original  # the bridge's answer
     bridge.deactivate()
-    assert _current() != pkg
+    assert vars(EngineScope)["get_current_instance"] is original
+    DefaultScope.get_instance(f"{other}-mmlight", scope_name=other)
+    EngineScope.get_instance(f"{pkg}-engine-again", scope_name=pkg)
+    DefaultScope.get_instance(f"{other}-mmlight-again", scope_name=other)
+    assert _current() == other
+    assert EngineScope.get_current_instance().scope_name == pkg
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mmseg") is None, reason="needs mmsegmentation")

@@ -199,11 +199,6 @@ def test_mmengine_builders_start_at_a_migrated_scopes_registry(migrated_downstre
     assert MMENGINE_TRANSFORMS._search_child(migrated_downstream) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outside a run mmengine's DefaultScope does not follow mmlight's (run_globals shares "
-    "it during a run only), so mmengine's builders start at mmengine's root",
-)
 def test_outside_a_run_mmlights_default_scope_steers_mmengine_builders(
     migrated_downstream: str,
 ) -> None:
