@@ -138,8 +138,8 @@ def _wrap_lightning_callback(obj: Any) -> Any:
 
     if not isinstance(obj, pl.Callback):
         raise TypeError(
-            "a hook must be an mmlight (or mmengine) Hook, a lightning.pytorch.Callback or a "
-            f"config dict, got {type(obj).__name__}"
+            "hook should be an instance of Hook or dict: a hook must be an mmlight (or mmengine) "
+            f"Hook, a lightning.pytorch.Callback or a config dict, got {type(obj).__name__}"
         )
     from mmlight.lightning.callback_hook import CallbackHook
 

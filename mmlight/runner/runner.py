@@ -65,6 +65,17 @@ _STAGE_ARGS = {
 }
 
 
+class AutoScaleLrError(KeyError, AssertionError):
+    """``auto_scale_lr`` enabled without ``base_batch_size`` (mmengine asserts)."""
+
+    def __str__(self) -> str:  # the message, not KeyError's repr of it
+        return str(self.args[0]) if self.args else ""
+
+
+class ParamSchedulerOrderError(RuntimeError, AssertionError):
+    """Parameter schedulers built before their optimizer wrapper (mmengine asserts)."""
+
+
 def _check_stage_args(stage: str, values: dict[str, Any]) -> None:
     """MMEngine's rule: a stage's three arguments are all given or all None."""
     names = _STAGE_ARGS[stage]
@@ -72,8 +83,9 @@ def _check_stage_args(stage: str, values: dict[str, Any]) -> None:
     if given and len(given) != len(names):
         missing = [name for name in names if values[name] is None]
         raise ValueError(
-            f"{', '.join(given)} given without {', '.join(missing)}: the {stage} stage needs "
-            f"all of {', '.join(names)} (or none of them, to skip {stage})"
+            f"{', '.join(names)} should be either all None or not None: "
+            f"{', '.join(given)} given without {', '.join(missing)}; the {stage} stage needs "
+            f"all of them (or none of them, to skip {stage})"
         )
 
 
@@ -277,6 +289,11 @@ class Runner(HookRegistryMixin):
 
     def build_log_processor(self, log_processor: Any) -> Any:
         if not isinstance(log_processor, dict):
+            if not hasattr(log_processor, "get_log_after_iter"):
+                raise TypeError(
+                    "log processor should be a LogProcessor object or dict, but got "
+                    f"{type(log_processor).__name__}"
+                )
             return log_processor
         cfg = dict(log_processor)
         cfg.setdefault("type", "LogProcessor")
@@ -304,6 +321,11 @@ class Runner(HookRegistryMixin):
                 save_dir=self._log_dir,
             )
         if not isinstance(visualizer, Mapping):
+            if not hasattr(visualizer, "add_scalars"):  # mmlight's or mmengine's Visualizer
+                raise TypeError(
+                    "visualizer should be Visualizer object, a dict or None, but got "
+                    f"{type(visualizer).__name__}"
+                )
             return visualizer
         cfg = dict(visualizer)
         cfg.setdefault("type", "Visualizer")
@@ -312,10 +334,20 @@ class Runner(HookRegistryMixin):
         with config_key_path("visualizer"):
             return VISUALIZERS.build(cfg)
 
-    def build_message_hub(self) -> Any:
+    def build_message_hub(self, message_hub: dict | None = None) -> Any:
+        """The experiment's ``MessageHub``; a dict gives ``get_instance`` arguments (``name``
+        defaults to the experiment name), as in mmengine."""
         from mmlight.logging import MessageHub
 
-        return MessageHub.get_instance(self._experiment_name)
+        if message_hub is None:
+            return MessageHub.get_instance(self._experiment_name)
+        if not isinstance(message_hub, Mapping):
+            raise TypeError(
+                f"message_hub should be dict or None, but got {type(message_hub).__name__}"
+            )
+        kwargs = dict(message_hub)
+        kwargs.setdefault("name", self._experiment_name)
+        return MessageHub.get_instance(**kwargs)
 
     def build_model(self, model: nn.Module | dict) -> nn.Module:
         from mmlight.mmcv1.model_adapter import adapt_model  # an MMCV 1.x model trains wrapped
@@ -325,7 +357,10 @@ class Runner(HookRegistryMixin):
         if isinstance(model, dict):
             with config_key_path("model"):
                 return adapt_model(MODELS.build(model))
-        raise TypeError(f"model must be an nn.Module or a config dict, got {type(model).__name__}")
+        raise TypeError(
+            "model should be a nn.Module object or dict (an nn.Module or a config dict), got "
+            f"{type(model).__name__}"
+        )
 
     def build_dataloader(
         self,
@@ -345,6 +380,13 @@ class Runner(HookRegistryMixin):
 
         if is_evaluator(evaluator):  # mmlight's, or (with the bridge) mmengine's
             return evaluator
+        if isinstance(evaluator, (str, bytes)) or not (
+            isinstance(evaluator, (Mapping, Sequence)) or hasattr(evaluator, "process")
+        ):
+            raise TypeError(
+                "evaluator should be one of dict, list of dict, and Evaluator, but got "
+                f"{type(evaluator).__name__}"
+            )
         with config_key_path(cfg_key):
             if isinstance(evaluator, dict) and "metrics" in evaluator:
                 cfg = dict(evaluator)
@@ -374,15 +416,19 @@ class Runner(HookRegistryMixin):
             if all(isinstance(v, OptimWrapper) for v in cfg.values()):
                 return OptimWrapperDict(**cfg)
         raise TypeError(
-            "optim_wrapper must be an OptimWrapper, a dict with an `optimizer` (or `constructor`) "
-            f"key, or a dict of OptimWrappers; got {optim_wrapper!r}"
+            "optimizer wrapper should be an OptimWrapper object or dict: an OptimWrapper, a dict "
+            "with an `optimizer` (or `constructor`) key, or a dict of OptimWrappers; got "
+            f"{optim_wrapper!r}"
         )
 
     def scale_lr(self, optim_wrapper: Any, auto_scale_lr: dict | None = None) -> None:
         if not auto_scale_lr or not auto_scale_lr.get("enable", False):
             return
         if "base_batch_size" not in auto_scale_lr:
-            raise KeyError("auto_scale_lr needs `base_batch_size` when `enable=True`")
+            raise AutoScaleLrError(
+                "Lack of `base_batch_size` in `auto_scale_lr`: auto_scale_lr needs "
+                "`base_batch_size` when `enable=True`"
+            )
         loader = self._train_dataloader
         batch_size = loader["batch_size"] if isinstance(loader, Mapping) else loader.batch_size
         ratio = self._world_size * batch_size / auto_scale_lr["base_batch_size"]
@@ -427,6 +473,12 @@ class Runner(HookRegistryMixin):
     def build_param_scheduler(self, scheduler: Any) -> Any:
         from mmlight.optim import OptimWrapperDict
 
+        if isinstance(self.optim_wrapper, Mapping):  # still a config
+            raise ParamSchedulerOrderError(
+                "`build_optimizer` should be called before `build_param_scheduler`: the "
+                "schedulers act on the built optimizer wrapper (call "
+                "runner.optim_wrapper = runner.build_optim_wrapper(...) first)"
+            )
         if not isinstance(self.optim_wrapper, OptimWrapperDict):
             return self._build_param_scheduler(scheduler, self.optim_wrapper, "param_scheduler")
         names = list(self.optim_wrapper.optim_wrappers)
@@ -445,7 +497,10 @@ class Runner(HookRegistryMixin):
         if isinstance(loop, loops.BaseLoop):
             return loop
         if not isinstance(loop, Mapping):
-            raise TypeError(f"{stage}_cfg must be a dict, got {type(loop).__name__}")
+            raise TypeError(
+                f"{stage}_loop should be a Loop object or dict ({stage}_cfg must be a dict), "
+                f"got {type(loop).__name__}"
+            )
         cfg = copy.deepcopy(dict(loop))
         if stage == "train":
             default_args: dict[str, Any] = dict(runner=self, dataloader=self._train_dataloader)
@@ -630,6 +685,7 @@ class Runner(HookRegistryMixin):
             )
         if self._train_loop is None:
             raise RuntimeError(
+                "`self._train_loop` should not be None when calling train method: "
                 "Runner.train() needs train_dataloader, train_cfg and optim_wrapper; the config "
                 "has none of them"
             )
@@ -672,7 +728,10 @@ class Runner(HookRegistryMixin):
         attr = f"_{stage}_loop"
         if getattr(self, attr) is None:
             needs = ", ".join(_STAGE_ARGS[stage])
-            raise RuntimeError(f"Runner.{stage}() needs {needs}")
+            raise RuntimeError(
+                f"`self._{stage}_loop` should not be None when calling {stage} method: "
+                f"Runner.{stage}() needs {needs}"
+            )
         setattr(self, attr, self._build_loop(getattr(self, attr), stage))
         self.call_hook("before_run")
         self.load_or_resume()
