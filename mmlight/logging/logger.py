@@ -75,6 +75,24 @@ def _torch_dist_value(name: str, default: int) -> int:
     return int(getattr(dist, name)())
 
 
+# mmengine's names for the four facts a logger is built from; its tests (and downstream ones)
+# patch them by these paths, so MMLogger looks them up here at construction.
+def _get_rank() -> int:
+    return _torch_dist_value("get_rank", 0)
+
+
+def _get_world_size() -> int:
+    return _torch_dist_value("get_world_size", 1)
+
+
+def _get_device_id() -> int | str:
+    return _device_id()
+
+
+def _get_host_info() -> str:
+    return _host_info()
+
+
 def _device_id() -> int | str:
     """The GPU this process uses (CUDA_VISIBLE_DEVICES entry of LOCAL_RANK), for file names."""
     local_rank = int(os.getenv("LOCAL_RANK", "0"))
@@ -220,7 +238,7 @@ class MMLogger(logging.Logger, ManagerMixin):
         logging.Logger.__init__(self, logger_name)
         ManagerMixin.__init__(self, name)
         level = _parse_level(log_level)
-        rank = _torch_dist_value("get_rank", 0)
+        rank = _get_rank()
 
         stream_handler = logging.StreamHandler(stream=sys.stdout)
         stream_handler.setFormatter(MMFormatter(color=True, datefmt=_STREAM_DATEFMT))
@@ -229,15 +247,15 @@ class MMLogger(logging.Logger, ManagerMixin):
         self.handlers.append(stream_handler)
 
         if log_file is not None:
-            world_size = _torch_dist_value("get_world_size", 1)
+            world_size = _get_world_size()
             per_rank = (level <= logging.DEBUG or distributed) and world_size > 1
             if per_rank:
                 stem, suffix = osp.splitext(osp.basename(log_file))
-                host = _host_info()
+                host = _get_host_info()
                 host_part = f"_{host}" if host else ""
                 log_file = osp.join(
                     osp.dirname(log_file),
-                    f"{stem}{host_part}_device{_device_id()}_rank{rank}{suffix}",
+                    f"{stem}{host_part}_device{_get_device_id()}_rank{rank}{suffix}",
                 )
             if rank == 0 or per_rank:
                 local_file = log_file

@@ -190,3 +190,19 @@ def test_rank_helpers_without_a_process_group(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("LOCAL_RANK", "3")
     if not torch.cuda.is_available():
         assert logger_module._device_id() == 3
+
+
+def test_mmengine_patch_points_decide_the_per_rank_file_name(tmp_path: Path) -> None:
+    """mmengine's tests patch ``_get_rank``/``_get_world_size``/``_get_device_id``/
+    ``_get_host_info`` in the logger module; the logger reads them at construction."""
+    from unittest.mock import patch
+
+    log_file = tmp_path / "run.log"
+    with patch.object(logger_module, "_get_rank", lambda: 1), patch.object(
+        logger_module, "_get_world_size", lambda: 2
+    ), patch.object(logger_module, "_get_device_id", lambda: 1), patch.object(
+        logger_module, "_get_host_info", lambda: "test"
+    ):
+        MMLogger.get_instance("mmlight_patch_points", log_file=str(log_file), distributed=True)
+    assert (tmp_path / "run_test_device1_rank1.log").exists()
+    assert logger_module._get_device_id() == logger_module._device_id()
