@@ -287,7 +287,12 @@ def test_missing_optimizer_type() -> None:
     ("cfg", "paramwise", "exc", "match"),
     [
         ([], None, TypeError, r"optim_wrapper should be a dict, but got list"),
-        ({"type": "OptimWrapper"}, None, KeyError, r"must contain an 'optimizer' config"),
+        (
+            {"type": "OptimWrapper"},
+            None,
+            KeyError,
+            r"`optim_wrapper_cfg` must contain \"optimizer\" config: .*must contain an 'optimizer'",
+        ),
         ({"optimizer": "SGD"}, None, TypeError, r"optim_wrapper.optimizer should be a config"),
         ({"optimizer": {"type": "SGD"}}, [1], TypeError, r"paramwise_cfg should be None or a"),
         (

@@ -29,7 +29,7 @@ def test_only_optim_wrappers_accepted() -> None:
     optim = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
     with pytest.raises(TypeError, match=r"only accepts OptimWrapper instances, but got gen=SGD"):
         OptimWrapperDict(gen=optim)  # type: ignore[arg-type]
-    with pytest.raises(AssertionError):  # mmengine asserts
+    with pytest.raises(AssertionError, match=r"`OptimWrapperDict` only accept OptimWrapper"):
         OptimWrapperDict(gen=optim)  # type: ignore[arg-type]
 
 
@@ -50,7 +50,11 @@ def test_missing_key_names_the_choices(wrappers: OptimWrapperDict) -> None:
 
 @pytest.mark.parametrize("method", ["update_params", "backward"])
 def test_ambiguous_methods_raise(wrappers: OptimWrapperDict, method: str) -> None:
-    with pytest.raises(NotImplementedError, match=rf"OptimWrapperDict.{method} is ambiguous"):
+    with pytest.raises(
+        NotImplementedError,
+        match=rf"`{method}` should be called by each optimizer separately: "
+        rf"OptimWrapperDict.{method} is ambiguous",
+    ):
         getattr(wrappers, method)(torch.tensor(1.0))
 
 

@@ -81,6 +81,7 @@ class DefaultOptimWrapperConstructor:
             )
         if "optimizer" not in optim_wrapper_cfg:
             raise OptimKeyError(
+                '`optim_wrapper_cfg` must contain "optimizer" config: '
                 "optim_wrapper must contain an 'optimizer' config, e.g. "
                 "optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)); got keys "
                 f"{sorted(map(str, optim_wrapper_cfg))}"

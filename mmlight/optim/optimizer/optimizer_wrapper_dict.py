@@ -23,8 +23,9 @@ __all__ = ["OptimWrapperDict"]
 
 def _per_wrapper(method: str) -> str:
     return (
-        f"OptimWrapperDict.{method} is ambiguous: call it on the wrapper of one optimizer, "
-        f"e.g. optim_wrapper['generator'].{method}(...)"
+        f"`{method}` should be called by each optimizer separately: OptimWrapperDict.{method} "
+        f"is ambiguous, call it on the wrapper of one optimizer, e.g. "
+        f"optim_wrapper['generator'].{method}(...)"
     )
 
 
@@ -36,8 +37,8 @@ class OptimWrapperDict(OptimWrapper):
         for key, value in optim_wrapper_dict.items():
             if not isinstance(value, OptimWrapper):
                 raise OptimTypeError(
-                    f"OptimWrapperDict only accepts OptimWrapper instances, but got "
-                    f"{key}={type(value).__name__}"
+                    f"`OptimWrapperDict` only accept OptimWrapper instance: OptimWrapperDict "
+                    f"only accepts OptimWrapper instances, but got {key}={type(value).__name__}"
                 )
         self.optim_wrappers: dict[str, OptimWrapper] = optim_wrapper_dict
 
