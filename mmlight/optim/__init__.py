@@ -15,6 +15,7 @@ from mmlight.optim.optimizer import (
     OptimStepper,
     OptimWrapper,
     OptimWrapperDict,
+    ZeroRedundancyOptimizer,
     build_optim_wrapper,
     register_torch_optimizers,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "StepLR",
     "StepMomentum",
     "StepParamScheduler",
+    "ZeroRedundancyOptimizer",
     "_ParamScheduler",
     "build_optim_wrapper",
     "register_torch_optimizers",

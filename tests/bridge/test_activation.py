@@ -135,13 +135,13 @@ def test_activates_when_mmengine_registry_is_imported_later() -> None:
     out = run_python(
         """
         from mmlight import bridge
-        from mmlight.registry import MODELS, OPTIMIZERS
+        from mmlight.registry import MODELS, OPTIM_WRAPPERS
         before = bridge.is_active()
         import mmengine.registry
-        # only mmengine registers ZeroRedundancyOptimizer
-        print(before, bridge.is_active(), OPTIMIZERS.get('ZeroRedundancyOptimizer'))
-        import mmengine.model, mmengine.hooks, mmengine.optim
-        print(OPTIMIZERS.get('ZeroRedundancyOptimizer').__module__.split('.')[0])
+        # only mmengine registers ColossalAIOptimWrapper (mmengine.runner imports it)
+        print(before, bridge.is_active(), OPTIM_WRAPPERS.get('ColossalAIOptimWrapper'))
+        import mmengine.model, mmengine.hooks, mmengine.runner
+        print(OPTIM_WRAPPERS.get('ColossalAIOptimWrapper').__module__.split('.')[0])
         print(MODELS.get('BaseDataPreprocessor').__module__.split('.')[0])
         """
     )

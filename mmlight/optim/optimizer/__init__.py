@@ -10,6 +10,7 @@ from mmlight.optim.optimizer.optimizer_wrapper import OptimWrapper
 from mmlight.optim.optimizer.optimizer_wrapper_dict import OptimWrapperDict
 from mmlight.optim.optimizer.stepper import OptimStepper
 from mmlight.optim.optimizer.torch_optimizers import TORCH_OPTIMIZERS, register_torch_optimizers
+from mmlight.optim.optimizer.zero_optimizer import ZeroRedundancyOptimizer
 from mmlight.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "OptimStepper",
     "OptimWrapper",
     "OptimWrapperDict",
+    "ZeroRedundancyOptimizer",
     "build_optim_wrapper",
     "register_torch_optimizers",
 ]
