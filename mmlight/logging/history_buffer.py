@@ -41,6 +41,7 @@ _MIN_CAPACITY = 16
 # statistic functions it knew, which are never registered from a file).
 _STATE_KEYS = frozenset({"max_length", "_log_history", "_count_history", "statistics_methods"})
 _NUMBER_KINDS = "biuf"
+_BUILTIN_STATISTICS = ("min", "max", "current", "mean")
 
 
 class HistoryBufferStateError(pickle.UnpicklingError):
@@ -159,6 +160,10 @@ class HistoryBuffer:
         count_history: Sequence[Any] = (),
         max_length: int = _DEFAULT_MAX_LENGTH,
     ) -> None:
+        # As mmengine: every new (or restored) buffer puts the four built-in statistics back,
+        # so a cleared class-level table (tests do clear it) heals itself.
+        for builtin in _BUILTIN_STATISTICS:
+            HistoryBuffer._statistics_methods.setdefault(builtin, getattr(HistoryBuffer, builtin))
         if isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 1:
             raise HistoryBufferArgumentError(
                 f"max_length must be a positive int, but got {max_length!r}"

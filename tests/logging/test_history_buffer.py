@@ -293,3 +293,19 @@ def test_repr() -> None:
         f"HistoryBuffer(len=1, current={np.int64(2)!r}, max_length=3)"
     )
     assert repr(HistoryBuffer()) == "HistoryBuffer(len=0, max_length=1000000)"
+
+
+def test_builtin_statistics_come_back_after_the_table_is_cleared() -> None:
+    """mmengine's buffers re-add min/max/current/mean on creation; its tests clear the table."""
+    saved = dict(HistoryBuffer._statistics_methods)
+    try:
+        HistoryBuffer._statistics_methods.clear()
+        buffer = HistoryBuffer([1.0, 3.0], [1, 1])
+        assert {"min", "max", "current", "mean"} <= set(HistoryBuffer._statistics_methods)
+        assert buffer.statistics("mean") == 2.0
+        HistoryBuffer._statistics_methods.clear()
+        restored = pickle.loads(pickle.dumps(buffer))
+        assert restored.statistics("max") == 3.0
+    finally:
+        HistoryBuffer._statistics_methods.clear()
+        HistoryBuffer._statistics_methods.update(saved)
