@@ -131,6 +131,11 @@ class Runner(HookRegistryMixin):
         local = dict(locals())
         for stage in _STAGE_ARGS:
             _check_stage_args(stage, local)
+        if param_scheduler is not None and optim_wrapper is None:
+            raise ValueError(
+                "param_scheduler should be None when optim_wrapper is None: schedulers act on "
+                "the training optimizer, and this runner has no train stage"
+            )
         from mmlight.runner.config_checks import check_runner_arguments
 
         # Bad values refused before anything is built or written (not even the work_dir).

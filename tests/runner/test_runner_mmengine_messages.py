@@ -76,3 +76,8 @@ def test_param_schedulers_need_a_built_optim_wrapper(tmp_path: Path) -> None:
     runner.optim_wrapper = dict(optimizer=dict(type="SGD", lr=0.01))
     with pytest.raises(AssertionError, match="`build_optimizer` should be called before"):
         runner.build_param_scheduler(dict(type="MultiStepLR", milestones=[1]))
+
+
+def test_param_scheduler_without_optim_wrapper_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="param_scheduler should be None when optim_wrapper"):
+        Runner(model=_Model(), work_dir=str(tmp_path), param_scheduler=dict(type="StepLR"))
