@@ -72,6 +72,10 @@ class AutoScaleLrError(KeyError, AssertionError):
         return str(self.args[0]) if self.args else ""
 
 
+class LoopConfigError(RuntimeError, ValueError):
+    """A train_cfg with both ``type`` and ``by_epoch`` (mmengine raises RuntimeError)."""
+
+
 class ParamSchedulerOrderError(RuntimeError, AssertionError):
     """Parameter schedulers built before their optimizer wrapper (mmengine asserts)."""
 
@@ -509,6 +513,11 @@ class Runner(HookRegistryMixin):
         cfg = copy.deepcopy(dict(loop))
         if stage == "train":
             default_args: dict[str, Any] = dict(runner=self, dataloader=self._train_dataloader)
+            if "type" in cfg and "by_epoch" in cfg:
+                raise LoopConfigError(
+                    "Only one of `type` or `by_epoch` can exist in `loop_cfg`: train_cfg names "
+                    f"the loop class ({cfg['type']!r}), which decides epochs or iterations"
+                )
             if "type" not in cfg:
                 by_epoch = cfg.pop("by_epoch", None)
                 if by_epoch is None:

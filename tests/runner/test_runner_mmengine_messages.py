@@ -81,3 +81,9 @@ def test_param_schedulers_need_a_built_optim_wrapper(tmp_path: Path) -> None:
 def test_param_scheduler_without_optim_wrapper_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="param_scheduler should be None when optim_wrapper"):
         Runner(model=_Model(), work_dir=str(tmp_path), param_scheduler=dict(type="StepLR"))
+
+
+def test_train_cfg_with_type_and_by_epoch_is_refused(tmp_path: Path) -> None:
+    runner = _runner(tmp_path)
+    with pytest.raises(RuntimeError, match="Only one of `type` or `by_epoch` can exist"):
+        runner.build_train_loop(dict(type="EpochBasedTrainLoop", by_epoch=True, max_epochs=3))
