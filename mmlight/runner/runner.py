@@ -424,6 +424,13 @@ class Runner(HookRegistryMixin):
             cfg = {name: bridge.adopt(value) for name, value in cfg.items()}
             if all(isinstance(v, OptimWrapper) for v in cfg.values()):
                 return OptimWrapperDict(**cfg)
+            if any(isinstance(v, OptimWrapper) for v in cfg.values()):
+                raise ValueError(
+                    "each item mush be an optimizer object when \"type\" and \"constructor\" "
+                    "are not in optimizer: a dict of optim wrappers must hold only built "
+                    "OptimWrappers (or use a `constructor` that builds them all), but got "
+                    + ", ".join(f"{k}={type(v).__name__}" for k, v in cfg.items())
+                )
         raise TypeError(
             "optimizer wrapper should be an OptimWrapper object or dict: an OptimWrapper, a dict "
             "with an `optimizer` (or `constructor`) key, or a dict of OptimWrappers; got "

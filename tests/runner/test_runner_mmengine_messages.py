@@ -87,3 +87,15 @@ def test_train_cfg_with_type_and_by_epoch_is_refused(tmp_path: Path) -> None:
     runner = _runner(tmp_path)
     with pytest.raises(RuntimeError, match="Only one of `type` or `by_epoch` can exist"):
         runner.build_train_loop(dict(type="EpochBasedTrainLoop", by_epoch=True, max_epochs=3))
+
+
+def test_dict_mixing_optim_wrappers_and_configs_is_refused(tmp_path: Path) -> None:
+    import torch
+
+    from mmlight.optim import OptimWrapper
+
+    runner = _runner(tmp_path)
+    built = OptimWrapper(torch.optim.SGD(runner.model.parameters(), lr=0.1))
+    mixed = dict(key1=built, key2=dict(type="OptimWrapper", optimizer=dict(type="SGD", lr=0.1)))
+    with pytest.raises(ValueError, match="each item mush be an optimizer object when"):
+        runner.build_optim_wrapper(mixed)
