@@ -389,9 +389,8 @@ class Runner(HookRegistryMixin):
 
         if is_evaluator(evaluator):  # mmlight's, or (with the bridge) mmengine's
             return evaluator
-        if isinstance(evaluator, (str, bytes)) or not (
-            isinstance(evaluator, (Mapping, Sequence)) or hasattr(evaluator, "process")
-        ):
+        # As mmengine: a bare metric object is refused (wrap it: Evaluator(metric)).
+        if isinstance(evaluator, (str, bytes)) or not isinstance(evaluator, (Mapping, Sequence)):
             raise TypeError(
                 "evaluator should be one of dict, list of dict, and Evaluator, but got "
                 f"{type(evaluator).__name__}"

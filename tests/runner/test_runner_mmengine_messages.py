@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from torch import nn
 
+from mmlight.evaluator import BaseMetric
 from mmlight.logging import MessageHub
 from mmlight.model import BaseModel
 from mmlight.runner import Runner
@@ -24,6 +25,14 @@ class _Model(BaseModel):
 
     def forward(self, inputs: Any, data_samples: Any = None, mode: str = "tensor") -> Any:
         return self.linear(inputs)
+
+
+class _Metric(BaseMetric):
+    def process(self, data_batch: Any, data_samples: Any) -> None:
+        self.results.append(1)
+
+    def compute_metrics(self, results: list) -> dict:
+        return dict(n=len(results))
 
 
 def _runner(tmp_path: Path) -> Runner:
@@ -39,6 +48,7 @@ def test_build_errors_name_what_mmengine_names(tmp_path: Path) -> None:
         (lambda: runner.build_visualizer("x"), "visualizer should be Visualizer object"),
         (lambda: runner.build_log_processor("x"), "log processor should be a LogProcessor"),
         (lambda: runner.build_evaluator("x"), "evaluator should be one of dict, list of dict"),
+        (lambda: runner.build_evaluator(_Metric()), "evaluator should be one of dict, list"),
         (lambda: runner.build_train_loop("x"), "train_loop should be a Loop object or dict"),
         (lambda: runner.register_hook([]), "hook should be an instance of Hook or dict"),
     ]
