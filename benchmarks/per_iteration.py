@@ -93,6 +93,10 @@ class Gate:
         """Called when the first iteration begins (once)."""
         if self.first is None:
             self.first = dict(cpu=time.process_time(), wall=time.time())
+            if os.environ.get("BENCH_GC_FREEZE"):  # experiment: setup objects out of the GC's way
+                import gc
+
+                gc.freeze()
 
     def tick(self) -> None:
         self.remaining -= 1
@@ -128,7 +132,9 @@ class Gate:
         cpu = time.process_time() - self.cpu0
         report: dict[str, Any] = dict(mode=self.mode)
         if self.mode == "warmup":
-            report.update(first=self.first)
+            import torch
+
+            report.update(first=self.first, threads=torch.get_num_threads())
         elif self.mode == "run":
             report.update(cpu=cpu)
         elif self.mode == "count":
@@ -336,7 +342,10 @@ def measure(workload: str, drivers: list[str], args: argparse.Namespace) -> dict
     results: dict[str, dict[str, Any]] = {}
     for driver in drivers:  # one at a time: start-up times are not contended by each other
         child = children[driver] = Child(driver, workload, n_iters, args.warmup)
-        first = child.receive()["first"]
+        ready = child.receive()
+        first = ready["first"]
+        if ready["threads"] != 1:  # a driver changed torch's thread count: not comparable
+            print(f"warning: {driver} runs on {ready['threads']} threads", file=sys.stderr)
         results[driver] = dict(
             first_wall=first["wall"] - child.started, first_cpu=first["cpu"], cpu=[]
         )

@@ -53,8 +53,8 @@ def call_callbacks(trainer: Any, hook_name: str, *args: Any) -> None:
     if not chosen:
         return
     module = trainer.lightning_module
-    previous = module._current_fx_name
-    module._current_fx_name = hook_name
+    previous = compat.current_hook_name(module)
+    compat.set_current_hook_name(module, hook_name)
     for callback in chosen:
         getattr(callback, hook_name)(trainer, module, *args)
-    module._current_fx_name = previous
+    compat.set_current_hook_name(module, previous)

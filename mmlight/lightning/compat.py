@@ -20,12 +20,17 @@ if TYPE_CHECKING:
 __all__ = [
     "DataLoaderIterDataFetcher",
     "TrainingEpochLoop",
+    "before_batch_transfer",
     "call_callback_hooks",
     "call_module_hook",
     "call_strategy_hook",
+    "current_hook_name",
     "install_epoch_loop",
     "logger_connector",
     "resize_train_epoch",
+    "set_current_hook_name",
+    "step_counters",
+    "uses_fabric",
 ]
 
 TrainingEpochLoop = _TrainingEpochLoop
@@ -37,6 +42,31 @@ DataLoaderIterDataFetcher = _DataLoaderIterDataFetcher
 call_callback_hooks = call._call_callback_hooks
 call_module_hook = call._call_lightning_module_hook
 call_strategy_hook = call._call_strategy_hook
+
+
+def current_hook_name(module: pl.LightningModule) -> str | None:
+    """The hook Lightning is running on ``module`` (what ``self.log`` validates against)."""
+    return module._current_fx_name
+
+
+def set_current_hook_name(module: pl.LightningModule, name: str | None) -> None:
+    module._current_fx_name = name
+
+
+def before_batch_transfer(module: pl.LightningModule, batch: Any) -> Any:
+    """The module's ``on_before_batch_transfer`` as Lightning's loop applies it."""
+    return module._on_before_batch_transfer(batch, dataloader_idx=0)
+
+
+def uses_fabric(module: pl.LightningModule) -> bool:
+    """Whether ``module`` runs under Fabric (its backward then goes through Fabric)."""
+    return getattr(module, "_fabric", None) is not None
+
+
+def step_counters(lightning_optimizer: Any) -> tuple[Any, Any]:
+    """The callables a ``LightningOptimizer`` runs around ``step`` (the manual-optimization
+    loop installs its step counters there; ``trainer.global_step`` reads them)."""
+    return lightning_optimizer._on_before_step, lightning_optimizer._on_after_step
 
 
 def logger_connector(trainer: pl.Trainer) -> Any:

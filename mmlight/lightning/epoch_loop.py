@@ -82,7 +82,7 @@ class MMTrainingEpochLoop(compat.TrainingEpochLoop):
         self.batch_progress.is_last_batch = data_fetcher.done
         if batch is not BATCH_TOKEN:  # a token needs no conversion or device transfer
             batch = trainer.precision_plugin.convert_input(batch)
-            batch = module._on_before_batch_transfer(batch, dataloader_idx=0)
+            batch = compat.before_batch_transfer(module, batch)
             batch = compat.call_strategy_hook(trainer, "batch_to_device", batch, dataloader_idx=0)
 
         self.batch_progress.increment_ready()

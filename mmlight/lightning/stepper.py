@@ -111,9 +111,10 @@ class LightningStepper:
             call_callbacks(trainer, "on_before_optimizer_step", optimizer)
             compat.call_module_hook(trainer, "on_before_optimizer_step", optimizer)
 
-        lightning_optimizer._on_before_step()  # step counters: trainer.global_step
+        before, after = compat.step_counters(lightning_optimizer)
+        before()  # step counters: trainer.global_step
         optimizer.step(closure=closure, **kwargs)
-        lightning_optimizer._on_after_step()
+        after()
 
 
 def _plain_single_device(module: Any) -> bool:
@@ -125,7 +126,7 @@ def _plain_single_device(module: Any) -> bool:
     trainer = getattr(module, "_trainer", None)
     if not isinstance(module, pl.LightningModule) or trainer is None:
         return False
-    if getattr(module, "_fabric", None) is not None or module.automatic_optimization:
+    if compat.uses_fabric(module) or module.automatic_optimization:
         return False
     strategy = trainer.strategy
     if type(strategy) is not SingleDeviceStrategy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
@@ -68,3 +69,34 @@ def test_resize_train_epoch_sets_the_fit_loops_length() -> None:
     trainer.fit_loop._combined_loader = combined
     compat.resize_train_epoch(trainer, 2)
     assert combined.limits == [2]
+
+
+class _Module(pl.LightningModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(1, 1)
+
+    def on_before_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        return (batch, dataloader_idx)
+
+
+def test_module_internals() -> None:
+    module = _Module()
+    compat.set_current_hook_name(module, "on_train_batch_start")
+    assert compat.current_hook_name(module) == "on_train_batch_start"
+    assert module._current_fx_name == "on_train_batch_start"  # what self.log checks
+    assert not compat.uses_fabric(module)
+    assert compat.before_batch_transfer(module, 5) == (5, 0)  # the module's own hook
+
+
+def test_step_counters_are_the_optimizers_hooks() -> None:
+    from lightning.pytorch.core.optimizer import LightningOptimizer
+
+    optimizer = LightningOptimizer(torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=1))
+    calls: list[str] = []
+    optimizer._on_before_step = lambda: calls.append("before")
+    optimizer._on_after_step = lambda: calls.append("after")
+    before, after = compat.step_counters(optimizer)
+    before()
+    after()
+    assert calls == ["before", "after"]
