@@ -15,8 +15,9 @@ class DuplicateMetricNameError(ValueError):
         self.name = name
         self.metrics = (first, second)
         super().__init__(
-            f"metric name {name!r} is produced by both {first} and {second}; an Evaluator "
-            "needs unique names, so give the metrics different prefixes (prefix='...')"
+            f"There are multiple evaluation results with the same metric name {name}: "
+            f"{name!r} is produced by both {first} and {second}; an Evaluator needs unique "
+            "names, so give the metrics different prefixes (prefix='...')"
         )
 
 

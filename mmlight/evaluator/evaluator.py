@@ -214,7 +214,8 @@ class Evaluator:
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
         if data is not None and len(data_samples) != len(data):
             raise LengthMismatchError(
-                "offline_evaluate needs as many data items as data samples, got "
+                "data_samples and data should have the same length: offline_evaluate needs as "
+                "many data items as data samples, got "
                 f"{len(data_samples)} data samples and {len(data)} data items"
             )
         data_chunks = _chunks(iter(data), chunk_size) if data is not None else None

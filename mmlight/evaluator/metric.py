@@ -22,6 +22,13 @@ from mmlight.registry import METRICS
 
 logger = logging.getLogger(__name__)
 
+
+def _warn(message: str) -> None:
+    """Warn in the run's log, as mmengine's metrics do (``print_log`` to the current logger)."""
+    from mmlight.logging import print_log
+
+    print_log(message, logger="current", level=logging.WARNING)
+
 __all__ = ["BaseMetric", "DumpResults"]
 
 
@@ -61,10 +68,9 @@ class BaseMetric(metaclass=ABCMeta):
         self.prefix = prefix or self.default_prefix
         self.collect_dir = collect_dir
         if self.prefix is None and self._warn_without_prefix:
-            logger.warning(
-                "The prefix is not set in metric class %s: its result keys are not "
-                "prefixed; set `default_prefix` on the class or pass prefix='...'.",
-                type(self).__name__,
+            _warn(
+                f"The prefix is not set in metric class {type(self).__name__}: its result keys "
+                "are not prefixed; set `default_prefix` on the class or pass prefix='...'."
             )
 
     @property
@@ -93,10 +99,9 @@ class BaseMetric(metaclass=ABCMeta):
                 dropped.
         """
         if not self.results:
-            logger.warning(
-                "%s got empty `self.results`: make sure its `process` method appends the "
-                "processed results to `self.results`.",
-                type(self).__name__,
+            _warn(
+                f"{type(self).__name__} got empty `self.results`: make sure its `process` "
+                "method appends the processed results to `self.results`."
             )
         if self.collect_device == "cpu":
             gathered = collect_results(self.results, size, "cpu", tmpdir=self.collect_dir)
@@ -149,8 +154,8 @@ class DumpResults(BaseMetric):
         super().__init__(collect_device=collect_device, collect_dir=collect_dir)
         if not str(out_file_path).endswith((".pkl", ".pickle")):
             raise ValueError(
-                f"DumpResults writes a pickle file, so out_file_path must end with '.pkl' or "
-                f"'.pickle'; got {out_file_path!r}"
+                "The output file must be a pkl file. DumpResults writes a pickle file, so "
+                f"out_file_path must end with '.pkl' or '.pickle'; got {out_file_path!r}"
             )
         self.out_file_path = str(out_file_path)
 

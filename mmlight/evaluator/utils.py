@@ -22,21 +22,22 @@ def get_metric_value(indicator: str, metrics: Mapping[str, Any]) -> Any:
         if indicator in metrics:
             return metrics[indicator]
         raise MetricIndicatorError(
-            f"the indicator {indicator!r} is not one of the evaluation results {keys}",
+            f"The indicator {indicator!r} can not match any metric: it is not one of the "
+            f"evaluation results {keys}",
             indicator,
             keys,
         )
     matched = [key for key in keys if key.split("/")[-1] == indicator]
     if not matched:
         raise MetricIndicatorError(
-            f"the indicator {indicator!r} does not match any evaluation result {keys} "
+            f"The indicator {indicator!r} can not match any metric in {keys} "
             "(a bare name matches the part after the last '/')",
             indicator,
             keys,
         )
     if len(matched) > 1:
         raise MetricIndicatorError(
-            f"the indicator {indicator!r} matches several evaluation results {matched}; "
+            f"The indicator {indicator!r} matches multiple metrics {matched}; "
             "write the full name with its prefix, e.g. "
             f"{matched[0]!r}",
             indicator,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
@@ -95,7 +94,8 @@ def test_duplicate_names_error_names_both_metrics_and_the_key() -> None:
     evaluator.process([{"p": 0}])
     with pytest.raises(
         DuplicateMetricNameError,
-        match=r"metric name 'toy/n' is produced by both metrics\[0\] \(ToyMetric, "
+        match=r"There are multiple evaluation results with the same metric name toy/n: "
+        r"'toy/n' is produced by both metrics\[0\] \(ToyMetric, "
         r"prefix='toy'\) and metrics\[1\] \(ToyMetric, prefix='toy'\).*different prefixes",
     ) as info:
         evaluator.evaluate(1)
@@ -170,13 +170,12 @@ def test_offline_evaluate_checks_lengths_and_chunk_size() -> None:
         evaluator.offline_evaluate([{}], chunk_size=0)
 
 
-def test_prefix_warning_is_logged_once_per_metric(caplog: pytest.LogCaptureFixture) -> None:
+def test_prefix_warning_is_logged_once_per_metric(mm_log: Any) -> None:
     class Bare(ToyMetric):
         default_prefix = None
 
-    with caplog.at_level(logging.WARNING, logger="mmlight.evaluator"):
-        Evaluator([Bare()])
-    assert caplog.text.count("The prefix is not set in metric class Bare") == 1
+    Evaluator([Bare()])
+    assert mm_log.text.count("The prefix is not set in metric class Bare") == 1
 
 
 def test_generator_outputs_reach_every_metric() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import pickle
 from collections import namedtuple
 from pathlib import Path
@@ -36,22 +35,20 @@ def _run(metric: BaseMetric, values: list[int], size: int) -> dict:
     return metric.evaluate(size)
 
 
-def test_no_prefix_gives_bare_keys_and_warns(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="mmlight.evaluator"):
-        metric = CountMetric()
-    assert "The prefix is not set in metric class CountMetric" in caplog.text
+def test_no_prefix_gives_bare_keys_and_warns(mm_log: Any) -> None:
+    metric = CountMetric()
+    assert "The prefix is not set in metric class CountMetric" in mm_log.text
     assert metric.prefix is None
     assert _run(metric, [1, 2, 3], 3) == {"count": 3, "total": 6}
 
 
-def test_prefix_argument_and_default_prefix(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="mmlight.evaluator"):
-        assert _run(CountMetric(prefix="acc"), [1], 1) == {"acc/count": 1, "acc/total": 1}
-        assert _run(PrefixedMetric(), [1], 1) == {"pref/count": 1, "pref/total": 1}
-        assert _run(PrefixedMetric(prefix="mine"), [1], 1) == {"mine/count": 1, "mine/total": 1}
-        # An empty prefix falls back to default_prefix (mmengine: `prefix or default_prefix`).
-        assert PrefixedMetric(prefix="").prefix == "pref"
-    assert "prefix is not set" not in caplog.text
+def test_prefix_argument_and_default_prefix(mm_log: Any) -> None:
+    assert _run(CountMetric(prefix="acc"), [1], 1) == {"acc/count": 1, "acc/total": 1}
+    assert _run(PrefixedMetric(), [1], 1) == {"pref/count": 1, "pref/total": 1}
+    assert _run(PrefixedMetric(prefix="mine"), [1], 1) == {"mine/count": 1, "mine/total": 1}
+    # An empty prefix falls back to default_prefix (mmengine: `prefix or default_prefix`).
+    assert PrefixedMetric(prefix="").prefix == "pref"
+    assert "prefix is not set" not in mm_log.text
 
 
 def test_evaluate_cuts_at_size_and_clears_results() -> None:
@@ -62,11 +59,10 @@ def test_evaluate_cuts_at_size_and_clears_results() -> None:
     assert metric.results == []
 
 
-def test_empty_results_warn(caplog: pytest.LogCaptureFixture) -> None:
+def test_empty_results_warn(mm_log: Any) -> None:
     metric = CountMetric(prefix="m")
-    with caplog.at_level(logging.WARNING, logger="mmlight.evaluator"):
-        assert metric.evaluate(0) == {"m/count": 0, "m/total": 0}
-    assert "CountMetric got empty `self.results`" in caplog.text
+    assert metric.evaluate(0) == {"m/count": 0, "m/total": 0}
+    assert "CountMetric got empty `self.results`" in mm_log.text
 
 
 def test_gpu_collect_device_in_one_process() -> None:

@@ -19,19 +19,20 @@ def test_bare_name_matches_last_part() -> None:
 
 
 def test_unknown_full_name() -> None:
-    with pytest.raises(ValueError, match=r"'coco/AP' is not one of the evaluation results"):
+    with pytest.raises(ValueError, match=r"The indicator 'coco/AP' can not match any metric: "
+                       r"it is not one of the evaluation results"):
         get_metric_value("coco/AP", METRICS)
 
 
 def test_unknown_bare_name() -> None:
-    with pytest.raises(MetricIndicatorError, match=r"'AP' does not match any evaluation result"):
+    with pytest.raises(MetricIndicatorError, match=r"The indicator 'AP' can not match any"):
         get_metric_value("AP", METRICS)
 
 
 def test_ambiguous_bare_name() -> None:
     metrics = {"a/mAP": 1, "b/mAP": 2}
     with pytest.raises(
-        ValueError, match=r"'mAP' matches several evaluation results \['a/mAP', 'b/mAP'\]"
+        ValueError, match=r"'mAP' matches multiple metrics \['a/mAP', 'b/mAP'\]"
     ) as info:
         get_metric_value("mAP", metrics)
     assert info.value.candidates == ["a/mAP", "b/mAP"]  # type: ignore[attr-defined]
