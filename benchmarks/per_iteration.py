@@ -41,15 +41,17 @@ import tempfile
 import time
 from typing import IO, Any
 
-DRIVERS = ("pytorch", "mmengine", "lightning-manual", "lightning-auto", "mmlight")
+DRIVERS = ("pytorch", "mmengine", "lightning-manual", "lightning-auto", "mmlight", "baseline")
 LABELS = {
     "pytorch": "raw PyTorch loop",
     "mmengine": "mmengine 0.10.7 `Runner`",
     "lightning-manual": "native `LightningModule`, manual optimization",
     "lightning-auto": "native `LightningModule`, automatic optimization",
     "mmlight": "mmlight `Runner`",
+    "baseline": "mmlight `Runner` from --baseline",
 }
 BATCH = 32
+BASELINE = [""]  # --baseline: a directory holding another ``mmlight`` package
 # Python calls per iteration are also counted by where the called function lives.
 _PACKAGES = ("lightning", "mmlight", "mmengine", "torch")
 CLASSES = 10
@@ -279,6 +281,9 @@ def run_runner(library: str, workload: str, n_iters: int, gate: Gate) -> None:
 
 
 def _child(driver: str, workload: str, n_iters: int, warmup: int) -> None:
+    if driver == "baseline":  # another mmlight source tree (say, an older commit's)
+        sys.path.insert(0, os.environ["BENCH_BASELINE"])
+        driver = "mmlight"
     import torch
 
     torch.set_num_threads(1)
@@ -300,7 +305,8 @@ def _child(driver: str, workload: str, n_iters: int, warmup: int) -> None:
 # -- coordinator ---------------------------------------------------------------------------
 class Child:
     def __init__(self, driver: str, workload: str, n_iters: int, warmup: int) -> None:
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MMLIGHT_PROGRESS="0")
+        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MMLIGHT_PROGRESS="0",
+                   BENCH_BASELINE=BASELINE[0])
         self.started = time.time()
         self.cpu_start = 0.0
         self.proc = subprocess.Popen(
@@ -417,6 +423,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--markdown", action="store_true", help="print README tables")
     parser.add_argument("--json", help="also write the raw results here")
+    parser.add_argument("--baseline", default="", help="a directory with another mmlight "
+                        "package (e.g. `git archive OLD mmlight | tar -x -C DIR`): adds a "
+                        "'baseline' driver running it, for before/after in one run")
     parser.add_argument("--profile", choices=DRIVERS, help="cProfile one driver instead")
     parser.add_argument("--verbose", action="store_true", help="show the children's stderr")
     parser.add_argument("--child", choices=DRIVERS, help=argparse.SUPPRESS)
@@ -428,7 +437,8 @@ def main() -> None:
     if args.profile:
         profile(args.profile, args.workload[0], args)
         return
-    drivers = [d for d in args.drivers if _available(d)]
+    BASELINE[0] = os.path.abspath(args.baseline) if args.baseline else ""
+    drivers = [d for d in args.drivers if _available(d) and (d != "baseline" or args.baseline)]
     results = []
     for workload in args.workload:
         result = measure(workload, drivers, args)
