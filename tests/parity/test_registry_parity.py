@@ -34,7 +34,14 @@ def _restore_default_scopes() -> Iterator[None]:
 
 
 def _both(scenario: Callable[[types.ModuleType, types.ModuleType], Any]) -> tuple[Any, Any]:
-    return scenario(*IMPLS["mmengine"]), scenario(*IMPLS["mmlight"])
+    # Each from no default scope: with mmlight's mmengine bridge the current scope is one state
+    # for both packages, so the scope mmengine's run leaves set would be mmlight's current too.
+    saved = me_registry.DefaultScope._instance_dict.copy()
+    try:
+        theirs = scenario(*IMPLS["mmengine"])
+    finally:
+        me_registry.DefaultScope._instance_dict = saved
+    return theirs, scenario(*IMPLS["mmlight"])
 
 
 def _outcome(fn: Callable[[], Any]) -> Any:
