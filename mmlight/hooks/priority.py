@@ -58,7 +58,8 @@ def get_priority(priority: int | str | Enum) -> int:
         value = int(priority)
         if not _MIN <= value <= _MAX:
             raise InvalidPriorityError(
-                f"hook priority {value} is out of range; expected {_valid_choices()}"
+                f"priority must be between 0 and 100: hook priority {value} is out of range; "
+                f"expected {_valid_choices()}"
             )
         return value
     if isinstance(priority, str):

@@ -80,6 +80,53 @@ class ParamSchedulerOrderError(RuntimeError, AssertionError):
     """Parameter schedulers built before their optimizer wrapper (mmengine asserts)."""
 
 
+class ParamSchedulerArgumentError(ValueError, AssertionError):
+    """A ``param_scheduler`` entry of the wrong kind (mmengine asserts on these)."""
+
+
+def _check_param_scheduler_arg(param_scheduler: Any) -> None:
+    """mmengine's shape rules for ``param_scheduler``, checked before anything is built.
+
+    Accepted: None, a scheduler, a scheduler config dict (with ``type``), a list of schedulers
+    or of config dicts (each with ``type``), or a dict mapping optimizer names to those.
+    """
+    if param_scheduler is None:
+        return
+    from mmlight.optim.scheduler.scheduler_bases import is_param_scheduler
+
+    def single(item: Any) -> bool:
+        return is_param_scheduler(item) or isinstance(item, Mapping)
+
+    if is_param_scheduler(param_scheduler):
+        return
+    if isinstance(param_scheduler, (list, tuple)):
+        if all(is_param_scheduler(item) for item in param_scheduler):
+            return
+        if all(isinstance(item, Mapping) for item in param_scheduler):
+            for item in param_scheduler:
+                if "type" not in item:
+                    raise ParamSchedulerArgumentError(
+                        "Each parameter scheduler should contain the key type, but got "
+                        f"{dict(item)!r}"
+                    )
+            return
+    elif isinstance(param_scheduler, Mapping):
+        if "type" in param_scheduler:
+            return
+        for name, value in param_scheduler.items():
+            if not (single(value) or isinstance(value, (list, tuple))):
+                raise ParamSchedulerArgumentError(
+                    "Each value of `param_scheduler` should be a dict or a list (the schedulers "
+                    f"of optimizer {name!r}), but got {type(value).__name__}: {value!r}"
+                )
+        return
+    raise TypeError(
+        "`param_scheduler` should be a `_ParamScheduler`, `dict`, list or a tuple (of "
+        "schedulers or of scheduler config dicts, or a dict of those per optimizer name), but "
+        f"got {type(param_scheduler).__name__}: {param_scheduler!r}"
+    )
+
+
 def _check_stage_args(stage: str, values: dict[str, Any]) -> None:
     """MMEngine's rule: a stage's three arguments are all given or all None."""
     names = _STAGE_ARGS[stage]
@@ -140,6 +187,7 @@ class Runner(HookRegistryMixin):
                 "param_scheduler should be None when optim_wrapper is None: schedulers act on "
                 "the training optimizer, and this runner has no train stage"
             )
+        _check_param_scheduler_arg(param_scheduler)
         from mmlight.runner.config_checks import check_runner_arguments
 
         # Bad values refused before anything is built or written (not even the work_dir).

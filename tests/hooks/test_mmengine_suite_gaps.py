@@ -169,6 +169,16 @@ def test_profiler_hook_checks_kineto_through_a_patchable_function() -> None:
     from mmlight.hooks import ProfilerHook, profiler_hook
 
     assert profiler_hook.check_kineto() is bool(torch.autograd.kineto_available())
-    with mock.patch("mmlight.hooks.profiler_hook.check_kineto", return_value=False):
-        with pytest.raises(ImportError, match="ProfilerHook needs a PyTorch build with Kineto"):
-            ProfilerHook()
+    with (
+        mock.patch("mmlight.hooks.profiler_hook.check_kineto", return_value=False),
+        pytest.raises(ImportError, match="ProfilerHook needs a PyTorch build with Kineto"),
+    ):
+        ProfilerHook()
+
+
+def test_priority_range_message_keeps_mmengines_wording() -> None:
+    from mmlight.hooks.priority import get_priority
+
+    for bad in (-1, 101):
+        with pytest.raises(ValueError, match="priority must be between 0 and 100"):
+            get_priority(bad)

@@ -109,3 +109,19 @@ def test_dict_mixing_optim_wrappers_and_configs_is_refused(tmp_path: Path) -> No
     mixed = dict(key1=built, key2=dict(type="OptimWrapper", optimizer=dict(type="SGD", lr=0.1)))
     with pytest.raises(ValueError, match="each item mush be an optimizer object when"):
         runner.build_optim_wrapper(mixed)
+
+
+def test_param_scheduler_argument_shapes(tmp_path: Path) -> None:
+    def build(param_scheduler: Any) -> None:
+        Runner(
+            model=_Model(), work_dir=str(tmp_path), train_dataloader=dict(), train_cfg=dict(),
+            optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+            param_scheduler=param_scheduler,
+        )
+
+    with pytest.raises(AssertionError, match="Each value of `param_scheduler` should be a dict"):
+        build(dict(linear1="error_type"))
+    with pytest.raises(TypeError, match="`param_scheduler` should be a `_ParamScheduler`"):
+        build("error_type")
+    with pytest.raises(AssertionError, match="Each parameter scheduler should contain the key"):
+        build([dict(milestones=[1])])
