@@ -123,7 +123,9 @@ class HookRegistryMixin:
             for kind in ("epoch", "iter"):
                 if fn_name.endswith(f"_{kind}"):
                     names.append(f"_{fn_name.split('_', 1)[0]}_{kind}")
-            hooks = [hook for hook in self._hooks if any(
+            # A custom mount point (a custom loop's call_hook('before_warmup_iter')) reaches
+            # only the hooks that have that method, as in mmengine.
+            hooks = [hook for hook in self._hooks if hasattr(hook, fn_name) and any(
                 name in vars(hook)
                 or getattr(type(hook), name, None) is not getattr(hook_base_of(hook), name, None)
                 for name in names

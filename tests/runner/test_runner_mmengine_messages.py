@@ -125,3 +125,19 @@ def test_param_scheduler_argument_shapes(tmp_path: Path) -> None:
         build("error_type")
     with pytest.raises(AssertionError, match="Each parameter scheduler should contain the key"):
         build([dict(milestones=[1])])
+
+
+def test_custom_mount_point_reaches_only_hooks_that_have_it(tmp_path: Path) -> None:
+    from mmlight.hooks import Hook, IterTimerHook
+
+    calls: list[str] = []
+
+    class Warmup(Hook):
+        def before_warmup_iter(self, runner: Any) -> None:
+            calls.append("warmup")
+
+    runner = _runner(tmp_path)
+    runner.register_hook(IterTimerHook())  # overrides _before_iter, has no before_warmup_iter
+    runner.register_hook(Warmup())
+    runner.call_hook("before_warmup_iter")
+    assert calls == ["warmup"]
