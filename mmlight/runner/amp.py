@@ -47,6 +47,11 @@ def default_device_type() -> str:
     return "cpu"
 
 
+# mmengine's module-level name for the default device; autocast looks it up here at call time
+# (mmengine's tests, and downstream ones, patch ``mmengine.runner.amp.get_device``).
+get_device = default_device_type
+
+
 @contextmanager
 def autocast(
     device_type: str | None = None,
@@ -61,7 +66,7 @@ def autocast(
     """
     if cache_enabled is None:
         cache_enabled = torch.is_autocast_cache_enabled()
-    device_type = default_device_type() if device_type is None else device_type
+    device_type = get_device() if device_type is None else device_type
     if device_type in ("cuda", "musa"):
         if dtype is None:
             dtype = torch.get_autocast_dtype("cuda")  # mmengine: the GPU dtype for musa too

@@ -94,3 +94,16 @@ def _outcome(factory: Callable[..., AbstractContextManager[Any]], **kwargs: Any)
 def test_parity_with_mmengine(kwargs: dict[str, Any]) -> None:
     amp = pytest.importorskip("mmengine.runner.amp")
     assert _outcome(autocast, **kwargs) == _outcome(amp.autocast, **kwargs)
+
+
+def test_default_device_is_read_through_a_patchable_get_device(monkeypatch: Any) -> None:
+    from mmlight.runner import amp
+
+    monkeypatch.setattr(amp, "get_device", lambda: "mps")
+    with amp.autocast(enabled=False):
+        pass
+    with (
+        pytest.raises(ValueError, match="User specified autocast device_type must be cuda or cpu"),
+        amp.autocast(enabled=True),
+    ):
+        pass
