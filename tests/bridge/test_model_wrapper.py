@@ -151,3 +151,42 @@ def test_an_unknown_wrapper_is_still_refused() -> None:
     with pytest.raises(StrategyConfigError, match=r"model_wrapper_cfg.type='NoSuchDDP' is not a "
                                                   r"model wrapper mmlight can map to Lightning"):
         model_wrapper_call(dict(type="NoSuchDDP"))
+
+
+class _LightningModuleLike(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = Regressor()
+
+
+def test_setup_model_wraps_the_base_model_in_the_downstream_class(tmp_path: Path) -> None:
+    import torch.distributed as dist
+
+    from mmlight.bridge.model_wrapper import DownstreamDDPStrategy
+
+    strategy = DownstreamDDPStrategy(
+        HalvingDDP, dict(tag="t", find_unused_parameters=True),
+        parallel_devices=[torch.device("cpu")],
+    )
+    module = _LightningModuleLike()
+    runner = type("RunnerLike", (), {"model": module.model})()
+    object.__setattr__(module, "_runner", runner)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0,
+                            world_size=1)
+    try:
+        assert strategy._setup_model(module) is module  # the LightningModule stays unwrapped
+        wrapped = module.model
+        assert isinstance(wrapped, HalvingDDP) and wrapped.tag == "t"
+        assert wrapped.find_unused_parameters is True and isinstance(wrapped.module, Regressor)
+        assert runner.model is wrapped  # as mmengine's Runner.model after wrap_model
+        assert strategy._setup_model(module).model is wrapped  # not wrapped twice
+        strategy.model = module
+        strategy._lightning_module = module  # type: ignore[assignment]  # as connect() sets
+        with strategy.block_backward_sync():
+            assert not wrapped.require_backward_grad_sync
+        assert wrapped.require_backward_grad_sync
+    finally:
+        dist.destroy_process_group()
+    with pytest.raises(TypeError, match="wraps the `model` attribute of mmlight's "
+                       "MMLightningModule; Linear has none"):
+        strategy._setup_model(nn.Linear(1, 1))
