@@ -278,7 +278,7 @@ class Runner(HookRegistryMixin):
 
         if isinstance(model, dict) and data_preprocessor is not None:
             model.setdefault("data_preprocessor", data_preprocessor)
-        self.model = self.build_model(model)
+        self.model = self._revert_sync_bn_unless_distributed(self.build_model(model))
         self._hooks: list[Any] = []
         self.register_hooks(default_hooks, custom_hooks)
         self.logger.info(f"Hooks will be executed in the following order:\n{self.get_hooks_info()}")
@@ -418,6 +418,21 @@ class Runner(HookRegistryMixin):
             "model should be a nn.Module object or dict (an nn.Module or a config dict), got "
             f"{type(model).__name__}"
         )
+
+    def _revert_sync_bn_unless_distributed(self, model: nn.Module) -> nn.Module:
+        """As mmengine's wrap_model: one process has no group for SyncBatchNorm to sync over,
+        so its layers become plain BatchNorm (which trains the same on one process)."""
+        if self._distributed or not any(
+            isinstance(m, nn.modules.batchnorm.SyncBatchNorm) for m in model.modules()
+        ):
+            return model
+        from mmlight.model import revert_sync_batchnorm
+
+        self.logger.info(
+            "Distributed training is not used, all SyncBatchNorm (SyncBN) layers in the model "
+            "will be automatically reverted to BatchNormXd layers if they are used."
+        )
+        return revert_sync_batchnorm(model)
 
     def build_dataloader(
         self,

@@ -141,3 +141,14 @@ def test_custom_mount_point_reaches_only_hooks_that_have_it(tmp_path: Path) -> N
     runner.register_hook(Warmup())
     runner.call_hook("before_warmup_iter")
     assert calls == ["warmup"]
+
+
+def test_sync_batchnorm_is_reverted_in_a_single_process_run(tmp_path: Path) -> None:
+    class WithSyncBN(_Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.SyncBatchNorm(4)
+
+    runner = Runner(model=WithSyncBN(), work_dir=str(tmp_path))
+    assert not isinstance(runner.model.bn, nn.SyncBatchNorm)
+    assert isinstance(runner.model.bn, nn.modules.batchnorm._BatchNorm)
