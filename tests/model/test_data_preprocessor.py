@@ -100,7 +100,10 @@ def test_mean_std_buffers_are_not_persistent():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(bgr_to_rgb=True, rgb_to_bgr=True), "cannot both be True"),
+        (
+            dict(bgr_to_rgb=True, rgb_to_bgr=True),
+            "`bgr2rgb` and `rgb2bgr` cannot be set to True at the same time.*cannot both be True",
+        ),
         (dict(mean=[1, 2, 3]), "mean and std must be given together.*std is None"),
         (dict(std=[1, 2, 3]), "mean is None"),
         (dict(mean=[1, 2], std=[1, 2, 3]), r"`mean` should have 1 or 3 values.*got 2: \[1, 2\]"),
@@ -116,7 +119,11 @@ def test_img_bad_arguments(kwargs, match):
 
 def test_img_bad_inputs():
     pre = ImgDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1])
-    with pytest.raises(ValueError, match=r"each input must be a \(3, H, W\).*\(1, 2, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"If the mean has 3 values, the input tensor should in shape of \(3, H, W\)"
+        r".*each input must be a \(3, H, W\).*\(1, 2, 2\)",
+    ):
         pre({"inputs": [torch.ones(1, 2, 2)]})
     with pytest.raises(ValueError, match=r"must be NCHW \(4 dims\), but got shape \(3, 2, 2\)"):
         pre({"inputs": torch.ones(3, 2, 2)})

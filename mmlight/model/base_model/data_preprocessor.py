@@ -113,8 +113,9 @@ class ImgDataPreprocessor(BaseDataPreprocessor):
         super().__init__(non_blocking)
         if bgr_to_rgb and rgb_to_bgr:
             raise ModelValueError(
-                "ImgDataPreprocessor: bgr_to_rgb and rgb_to_bgr cannot both be True; "
-                "both swap channels 0 and 2, so set only one of them"
+                "ImgDataPreprocessor: `bgr2rgb` and `rgb2bgr` cannot be set to True at the same "
+                "time: bgr_to_rgb and rgb_to_bgr cannot both be True; both swap channels 0 and 2, "
+                "so set only one of them"
             )
         if (mean is None) != (std is None):
             missing = "std" if std is None else "mean"
@@ -175,7 +176,8 @@ class ImgDataPreprocessor(BaseDataPreprocessor):
         if self._enable_normalize:
             if self.mean.shape[0] == 3 and (image.dim() != 3 or image.shape[0] != 3):
                 raise ModelValueError(
-                    "ImgDataPreprocessor: mean has 3 values, so each input must be a (3, H, W) "
+                    "ImgDataPreprocessor: If the mean has 3 values, the input tensor should in "
+                    "shape of (3, H, W): mean has 3 values, so each input must be a (3, H, W) "
                     f"tensor, but got shape {tuple(image.shape)}"
                 )
             image = (image - self.mean) / self.std
