@@ -71,5 +71,6 @@ def get_priority(priority: int | str | Enum) -> int:
             f"{did_you_mean(name, Priority.__members__)}; expected {_valid_choices()}"
         )
     raise TypeError(
-        f"hook priority must be {_valid_choices()}, but got {type(priority).__name__}: {priority!r}"
+        "priority must be an integer or Priority enum value: hook priority must be "
+        f"{_valid_choices()}, but got {type(priority).__name__}: {priority!r}"
     )

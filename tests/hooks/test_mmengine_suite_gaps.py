@@ -182,3 +182,5 @@ def test_priority_range_message_keeps_mmengines_wording() -> None:
     for bad in (-1, 101):
         with pytest.raises(ValueError, match="priority must be between 0 and 100"):
             get_priority(bad)
+    with pytest.raises(TypeError, match="priority must be an integer or Priority enum value"):
+        get_priority([10])
