@@ -731,9 +731,13 @@ class Runner(HookRegistryMixin):
         return getattr(self.train_loop, "val_begin", 1)
 
     def _progress(self, name: str) -> int:
-        # As mmengine: reading progress builds a configured train loop (hooks read max_epochs
-        # in before_train, a test may read it before train()); 0 when there is no train loop.
+        # As mmengine: max_epochs/max_iters build a configured train loop (hooks read them in
+        # before_train, a test may before train()); 0 when there is no train loop. An unbuilt
+        # loop's epoch and iter are 0 without building it (a built one would say the same),
+        # so val()/test() never build the train loop just to report progress.
         if self._train_loop is None:
+            return 0
+        if not isinstance(self._train_loop, _loops().BaseLoop) and name in ("epoch", "iter"):
             return 0
         loop = self.train_loop
         return int(getattr(loop, name)) if isinstance(loop, _loops().BaseLoop) else 0

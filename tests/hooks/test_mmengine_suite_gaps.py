@@ -184,3 +184,11 @@ def test_priority_range_message_keeps_mmengines_wording() -> None:
             get_priority(bad)
     with pytest.raises(TypeError, match="priority must be an integer or Priority enum value"):
         get_priority([10])
+
+
+def test_reading_epoch_or_iter_does_not_build_the_train_loop(tmp_path: Path) -> None:
+    runner = _epoch_runner(tmp_path, max_epochs=2)
+    assert (runner.epoch, runner.iter) == (0, 0)
+    assert isinstance(runner._train_loop, dict)  # val()/test() leave it unbuilt, as mmengine
+    assert runner.max_epochs == 2
+    assert not isinstance(runner._train_loop, dict)
