@@ -61,6 +61,10 @@ TRAINER_MAPPING: dict[str, str] = {
         f"model_wrapper_cfg=dict(type={name!r})": lightning
         for name, (lightning, _) in MODEL_WRAPPER_TABLE.items()
     },
+    "model_wrapper_cfg=dict(type=<a package's MMDistributedDataParallel subclass>)": (
+        "mmlight.bridge.model_wrapper.DownstreamDDPStrategy (a DDPStrategy wrapping the "
+        "BaseModel in that class, so its own train_step runs)"
+    ),
     **{
         f"strategy=dict(type={name!r})": row.lightning
         for name, row in STRATEGY_TABLE.items()
