@@ -1,6 +1,7 @@
 """The Runner facade, its loops and log processor, with mmengine's import paths."""
 
 from mmlight.hooks.priority import Priority, get_priority
+from mmlight.runner.activation_checkpointing import turn_on_activation_checkpointing
 from mmlight.runner.amp import autocast
 from mmlight.runner.checkpoint import (
     CheckpointLoader,
@@ -49,5 +50,6 @@ __all__ = [
     "load_state_dict",
     "save_checkpoint",
     "set_random_seed",
+    "turn_on_activation_checkpointing",
     "weights_to_cpu",
 ]

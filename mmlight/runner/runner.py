@@ -785,6 +785,7 @@ class Runner(HookRegistryMixin):
             self._val_loop = self.build_val_loop(self._val_loop)
         self.call_hook("before_run")
         self._init_model_weights()
+        self._turn_on_activation_checkpointing()
         self.load_or_resume()
         self.optim_wrapper.initialize_count_status(
             self.model, self.train_loop.iter, self.train_loop.max_iters
@@ -865,6 +866,18 @@ class Runner(HookRegistryMixin):
         else:
             trainer.test(self._lightning_module(), dataloaders=loop.dataloader, verbose=False)
         return dispatcher.metrics[stage]
+
+    def _turn_on_activation_checkpointing(self) -> None:
+        """mmengine's ``activation_checkpointing`` config key: sub-module paths to checkpoint."""
+        modules = self.cfg.get("activation_checkpointing", None)
+        if modules is None:
+            return
+        from mmlight.runner.activation_checkpointing import turn_on_activation_checkpointing
+
+        self.logger.info(
+            f'Enabling the "activation_checkpointing" feature for sub-modules: {modules}'
+        )
+        turn_on_activation_checkpointing(self.model, modules)
 
     def _init_model_weights(self) -> None:
         init_weights = getattr(self.model, "init_weights", None)
