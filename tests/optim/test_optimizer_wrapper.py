@@ -105,7 +105,8 @@ def test_accumulative_counts_must_be_positive(bad: Any) -> None:
 
 def test_clip_grad_validation() -> None:
     optim = torch.optim.SGD(make_model().parameters(), lr=0.1)
-    with pytest.raises(TypeError, match=r"clip_grad must be None or a non-empty dict"):
+    with pytest.raises(TypeError, match=r"If `clip_grad` is not None, it should be a `dict`: "
+                       r"clip_grad must be None or a non-empty dict"):
         OptimWrapper(optim, clip_grad={})
     with pytest.raises(TypeError, match=r"clip_grad must be None or a non-empty dict"):
         OptimWrapper(optim, clip_grad=1.0)  # type: ignore[arg-type]
@@ -220,6 +221,7 @@ def test_initialize_count_status_warnings(log_records: list[logging.LogRecord]) 
     wrapper.initialize_count_status(model, 6, 20)
     messages = [r.getMessage() for r in log_records if r.levelno == logging.WARNING]
     assert any("resumes at iteration 6, which is not a multiple of" in m for m in messages)
+    assert any(m.startswith("Resumed iteration number is not divisible by") for m in messages)
     assert any("BatchNorm" in m for m in messages)
     assert wrapper.inner_count == 6 and wrapper._max_counts == 20
 

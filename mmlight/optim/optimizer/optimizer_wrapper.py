@@ -114,6 +114,7 @@ class OptimWrapper(BaseOptimWrapper):
     def _setup_clip_grad(self, clip_grad: Any) -> None:
         if not isinstance(clip_grad, Mapping) or not clip_grad:
             raise OptimTypeError(
+                "If `clip_grad` is not None, it should be a `dict`: "
                 "clip_grad must be None or a non-empty dict of arguments for "
                 "torch.nn.utils.clip_grad_norm_ (e.g. dict(max_norm=35, norm_type=2)) or "
                 "clip_grad_value_ (dict(type='value', clip_value=0.5)), but got "
@@ -257,6 +258,7 @@ class OptimWrapper(BaseOptimWrapper):
         self._max_counts = max_counts
         if self._inner_count % self._accumulative_counts != 0:
             print_log(
+                "Resumed iteration number is not divisible by `_accumulative_counts`: "
                 f"Training resumes at iteration {init_counts}, which is not a multiple of "
                 f"accumulative_counts={self._accumulative_counts}: gradients of the interrupted "
                 "accumulation group are lost, which may slightly change the result.",
