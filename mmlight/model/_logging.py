@@ -1,8 +1,7 @@
-"""The one place where mmlight.model picks its logger.
+"""The one place where mmlight.model picks its logger: the current MMLogger, as mmengine's.
 
-mmengine logs to the "current" MMLogger. mmlight has no MMLogger yet, so model messages go to
-the standard ``logging`` tree under ``mmlight``; a future MMLogger only has to change
-:func:`current_logger` (or attach its handlers to the ``mmlight`` logger).
+Model messages (initialization info, pretrained-weight mismatches, unused parameters) then reach
+the run's log file, and ``BaseModule`` can dump its init table into that file's handler.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ __all__ = ["current_logger", "file_handlers"]
 
 
 def current_logger() -> logging.Logger:
-    return logging.getLogger("mmlight")
+    from mmlight.logging import MMLogger
+
+    return MMLogger.get_current_instance()
 
 
 def file_handlers(logger: logging.Logger) -> list[logging.FileHandler]:

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from mmlight.logging import MMLogger
 from mmlight.model import BaseModule, ModuleDict, ModuleList, Sequential
 
 
@@ -65,13 +66,12 @@ def test_is_init_children_are_skipped():
     assert torch.equal(net.leaf.conv.weight, before)
 
 
-def test_second_call_warns_and_does_nothing(caplog):
+def test_second_call_warns_and_does_nothing(mm_log):
     net = Net(init_cfg=dict(type="Constant", layer="Conv2d", val=1))
     net.init_weights()
     nn.init.constant_(net.conv.weight, 5.0)
-    with caplog.at_level(logging.WARNING, logger="mmlight"):
-        net.init_weights()
-    assert "init_weights of Net has been called more than once." in caplog.text
+    net.init_weights()
+    assert "init_weights of Net has been called more than once." in mm_log.text
     assert _all(net.conv.weight, 5)
     assert net.custom.calls == 1
 
@@ -102,7 +102,7 @@ def test_pretrained_runs_last_even_when_listed_first(tmp_path):
 def test_init_info_is_written_to_file_handlers(tmp_path):
     log_file = tmp_path / "init.log"
     handler = logging.FileHandler(log_file)
-    logger = logging.getLogger("mmlight")
+    logger = MMLogger.get_current_instance()  # the run's logger, as mmengine's
     logger.addHandler(handler)
     try:
         net = Net(
@@ -114,7 +114,8 @@ def test_init_info_is_written_to_file_handlers(tmp_path):
         logger.removeHandler(handler)
         handler.close()
     text = log_file.read_text()
-    assert text.startswith("Name of parameter - Initialization information\n")
+    # (the logger's own INFO records, "initialize Net with init_cfg ...", come first)
+    assert "Name of parameter - Initialization information\n" in text
     assert "conv.weight - torch.Size([1, 1, 1, 1]): \nConstantInit: val=1, bias=0.5 \n" in text
     assert "leaf.conv.weight - torch.Size([1, 1, 1, 1]): \nNormalInit: mean=0, std=0.01" in text
     assert (
@@ -123,13 +124,12 @@ def test_init_info_is_written_to_file_handlers(tmp_path):
     )
 
 
-def test_init_info_goes_to_logger_without_file_handler(caplog):
+def test_init_info_goes_to_logger_without_file_handler(mm_log):
     net = Net()
-    with caplog.at_level(logging.INFO, logger="mmlight"):
-        net.init_weights()
+    net.init_weights()
     assert (
         "leaf.conv.bias - torch.Size([1]): \nThe value is the same before and after calling"
-        " `init_weights` of Net" in caplog.text
+        " `init_weights` of Net" in mm_log.text
     )
 
 
