@@ -151,7 +151,9 @@ class ProfilerHook(Hook):
             )
         handler = self._parse_trace_config(runner)
         self.profiler = torch.profiler.profile(
-            activities=self.activities,
+            # Neither CPU nor CUDA chosen: torch's default activities, as mmengine gets them on
+            # the torch versions it supports (newer torch refuses an empty list).
+            activities=self.activities or None,
             schedule=self.schedule,
             on_trace_ready=handler,
             record_shapes=self.record_shapes,

@@ -192,3 +192,11 @@ def test_reading_epoch_or_iter_does_not_build_the_train_loop(tmp_path: Path) -> 
     assert isinstance(runner._train_loop, dict)  # val()/test() leave it unbuilt, as mmengine
     assert runner.max_epochs == 2
     assert not isinstance(runner._train_loop, dict)
+
+
+def test_profiler_with_no_activity_chosen_uses_torchs_defaults(tmp_path: Path) -> None:
+    from mmlight.hooks import ProfilerHook
+
+    runner = _epoch_runner(tmp_path, max_epochs=1)
+    runner.register_hook(ProfilerHook(activity_with_cpu=False, activity_with_cuda=False))
+    runner.train()  # torch >= 2.x refuses activities=[]; mmengine's torch profiled the defaults
