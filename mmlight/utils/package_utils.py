@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os.path as osp
 import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importlib.metadata costs milliseconds: imported when first asked
@@ -20,6 +21,7 @@ __all__ = [
     "get_installed_path",
     "install_package",
     "is_installed",
+    "module_available",
     "module_dir",
     "package2module",
 ]
@@ -31,8 +33,16 @@ def _find_spec(name: str) -> ModuleSpec | None:
 
     try:
         return importlib.util.find_spec(name)
-    except (ModuleNotFoundError, ValueError):
+    except (ImportError, ValueError):  # a parent missing, or a stand-in without __spec__
         return None
+
+
+def module_available(name: str) -> bool:
+    """Whether ``import name`` would find a module: one imported already (a test's stand-in
+    included; ``None`` in ``sys.modules`` blocks it) or one on the path."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return _find_spec(name) is not None
 
 
 def module_dir(import_name: str) -> str | None:

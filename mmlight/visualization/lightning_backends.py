@@ -8,7 +8,6 @@ with the command to run, rather than at the first log line.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import os.path as osp
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any, ClassVar
 
 from mmlight.registry import VISBACKENDS
+from mmlight.utils.package_utils import module_available
 from mmlight.visualization.errors import (
     MissingVisBackendPackageError,
     VisualizationArgumentError,
@@ -99,7 +99,7 @@ class LightningLoggerVisBackend(BaseVisBackend):
     def _check_installed(cls) -> None:
         if not cls.required_modules:
             return
-        if any(importlib.util.find_spec(name) is not None for name in cls.required_modules):
+        if any(module_available(name) for name in cls.required_modules):
             return
         names = " or ".join(repr(name) for name in cls.required_modules)
         raise MissingVisBackendPackageError(

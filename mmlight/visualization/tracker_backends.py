@@ -9,7 +9,6 @@ starts on first use, as in mmengine.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -19,6 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from mmlight.registry import VISBACKENDS
+from mmlight.utils.package_utils import module_available
 from mmlight.visualization.errors import MissingVisBackendPackageError
 from mmlight.visualization.vis_backend import BaseVisBackend, check_scalar_dict, force_init_env
 
@@ -31,15 +31,6 @@ __all__ = [
 ]
 
 SuffixType = Sequence[str] | str
-
-
-def _is_installed(module: str) -> bool:
-    if module in sys.modules:  # imported already (or blocked with None)
-        return sys.modules[module] is not None
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _no_step_key(scalar_dict: dict) -> None:
@@ -62,7 +53,7 @@ class TrackerVisBackend(BaseVisBackend):
 
     @classmethod
     def _check_installed(cls) -> None:
-        missing = [name for name in cls.required_modules if not _is_installed(name)]
+        missing = [name for name in cls.required_modules if not module_available(name)]
         if missing:
             package = cls.required_modules[0]
             raise MissingVisBackendPackageError(

@@ -96,3 +96,18 @@ def test_parity_package_utils(name: str, assert_same: Callable[..., None]) -> No
     assert_same(PU.is_installed, theirs.is_installed, name)
     if name != "nonexistent12345":  # the missing case raises different types (see module doc)
         assert_same(PU.get_installed_path, theirs.get_installed_path, name)
+
+
+def test_module_available_sees_stand_ins_and_blocks(monkeypatch) -> None:
+    """A test's stand-in module (no ``__spec__``, as mmengine's vis backend tests use) counts;
+    ``None`` in ``sys.modules`` blocks a module; otherwise the path decides."""
+    import sys
+    from unittest.mock import MagicMock
+
+    from mmlight.utils.package_utils import module_available
+
+    monkeypatch.setitem(sys.modules, "tensorboardX_stand_in", MagicMock())
+    assert module_available("tensorboardX_stand_in")
+    monkeypatch.setitem(sys.modules, "json", None)
+    assert not module_available("json")
+    assert module_available("os") and not module_available("no_such_module_here")
