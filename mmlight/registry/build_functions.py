@@ -29,12 +29,22 @@ from mmlight.utils.manager import ManagerMixin
 if TYPE_CHECKING:
     from mmlight.registry.registry import Registry
 
-__all__ = ["SchedulerConversionError", "build_from_cfg", "build_scheduler_from_cfg"]
+__all__ = [
+    "SchedulerConversionError",
+    "build_from_cfg",
+    "build_scheduler_from_cfg",
+    "not_a_config_message",
+]
 
 logger = logging.getLogger(__name__)
 
 _P = inspect.Parameter
 _NAMED_KINDS = (_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY)
+
+
+def not_a_config_message(cfg: object) -> str:
+    """mmengine's words (downstream tests match them), then what was given."""
+    return f"cfg should be a dict, ConfigDict or Config, but got {type(cfg)}: {cfg!r:.200}"
 
 
 def _is_mapping(obj: Any) -> bool:
@@ -227,10 +237,7 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any | None = None
     from mmlight.registry.registry import Registry
 
     if not _is_mapping(cfg):
-        raise ConfigTypeError(
-            f"cfg should be a dict, ConfigDict or Config, but got {type(cfg).__name__}: "
-            f"{cfg!r:.200}"
-        )
+        raise ConfigTypeError(not_a_config_message(cfg))
     if "type" not in cfg and (default_args is None or "type" not in default_args):
         where = (
             f" to build from the {registry.scope}::{registry.name} registry"
@@ -308,10 +315,7 @@ def build_scheduler_from_cfg(cfg: Any, registry: Registry, default_args: Any | N
     from mmlight.registry.registry import Registry
 
     if not _is_mapping(cfg):
-        raise ConfigTypeError(
-            f"cfg should be a dict, ConfigDict or Config, but got {type(cfg).__name__}: "
-            f"{cfg!r:.200}"
-        )
+        raise ConfigTypeError(not_a_config_message(cfg))
     if not isinstance(registry, Registry):
         raise ConfigTypeError(
             f"registry must be an mmlight.registry.Registry object, but got "

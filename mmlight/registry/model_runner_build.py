@@ -15,6 +15,7 @@ from mmlight.registry.build_functions import (
     _is_mapping,
     _unknown_type_error,
     build_from_cfg,
+    not_a_config_message,
 )
 from mmlight.registry.errors import ConfigTypeError
 
@@ -45,9 +46,7 @@ def build_runner_from_cfg(cfg: Any, registry: Registry) -> Any:
     from mmlight.registry.registry import Registry
 
     if not _is_mapping(cfg):
-        raise _RunnerArgumentError(
-            f"cfg should be a dict, ConfigDict or Config, but got {type(cfg).__name__}"
-        )
+        raise _RunnerArgumentError(not_a_config_message(cfg))
     if not isinstance(registry, Registry):
         raise _RunnerArgumentError(
             f"registry should be a mmlight.registry.Registry object, but got "

@@ -181,7 +181,7 @@ def test_mmengine_scope_alias_for_root_registries() -> None:
 # ---------------------------------------------------------------- input errors
 def test_cfg_not_a_dict(reg: Registry) -> None:
     with pytest.raises(
-        ConfigTypeError, match=r"cfg should be a dict, ConfigDict or Config, but got list"
+        ConfigTypeError, match=r"cfg should be a dict, ConfigDict or Config, but got <class 'list'>"
     ):
         reg.build([dict(type="Net")])
 
