@@ -17,6 +17,7 @@ on purpose:
 from __future__ import annotations
 
 import pickle
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral, Number
@@ -52,6 +53,9 @@ def _history_array(values: Any, what: str) -> np.ndarray:
     """``values`` as a 1-d numeric array, checked (and charged to the load's allocation
     budget) before numpy copies it: a list of lists, or the same long list named many times
     over, would otherwise become a huge 2-d array before its shape could be looked at."""
+    torch = sys.modules.get("torch")  # a tensor can only exist once torch is imported
+    if torch is not None and isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()  # as mmengine's np.array(...) takes it
     if isinstance(values, np.ndarray):
         flat, nbytes = values.ndim == 1, values.nbytes
     else:

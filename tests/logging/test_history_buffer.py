@@ -309,3 +309,11 @@ def test_builtin_statistics_come_back_after_the_table_is_cleared() -> None:
     finally:
         HistoryBuffer._statistics_methods.clear()
         HistoryBuffer._statistics_methods.update(saved)
+
+
+def test_histories_given_as_tensors_are_taken_as_mmengine_takes_them() -> None:
+    import torch
+
+    buffer = HistoryBuffer(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1, 1, 2]))
+    logs, counts = buffer.data
+    assert logs.tolist() == [1.0, 2.0, 3.0] and counts.tolist() == [1, 1, 2]
