@@ -14,9 +14,17 @@ import warnings
 from collections import OrderedDict
 from typing import Any, ClassVar, TypeVar
 
-__all__ = ["ManagerMeta", "ManagerMixin"]
+__all__ = ["ManagerArgumentError", "ManagerMeta", "ManagerMixin", "ManagerNameError"]
 
 _lock = threading.RLock()
+
+
+class ManagerArgumentError(TypeError, AssertionError):
+    """A class that cannot take ``name``, or a name that is not a str (mmengine asserts)."""
+
+
+class ManagerNameError(ValueError, AssertionError):
+    """An empty instance name (mmengine asserts)."""
 
 _T = TypeVar("_T", bound="ManagerMixin")
 
@@ -28,7 +36,7 @@ def _check_has_name_argument(cls: type) -> None:
     except (TypeError, ValueError):  # builtin __init__ without a signature: nothing to check
         return
     if "name" not in params:
-        raise TypeError(
+        raise ManagerArgumentError(
             f"{cls.__module__}.{cls.__qualname__}.__init__ must accept a `name` argument "
             "because ManagerMixin creates instances as cls(name=..., **kwargs)"
         )
@@ -62,8 +70,8 @@ class ManagerMixin:
 
     def __init__(self, name: str = "", **kwargs: Any) -> None:
         if not isinstance(name, str) or not name:
-            raise ValueError(
-                f"{type(self).__name__} needs a non-empty string `name`, but got {name!r}"
+            raise ManagerNameError(
+                f"name argument must be an non-empty string: {type(self).__name__} got {name!r}"
             )
         self._instance_name = name
 
@@ -74,7 +82,7 @@ class ManagerMixin:
         Extra ``kwargs`` for an existing instance are ignored with a warning, as in mmengine.
         """
         if not isinstance(name, str):
-            raise TypeError(
+            raise ManagerArgumentError(
                 f"{cls.__name__}.get_instance() needs a str name, but got "
                 f"{type(name).__name__}: {name!r}"
             )

@@ -72,7 +72,12 @@ def test_each_subclass_has_its_own_table() -> None:
 def test_bad_names() -> None:
     with pytest.raises(TypeError, match="needs a str name, but got int"):
         Counter.get_instance(1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="needs a non-empty string `name`"):
+    with pytest.raises(ValueError, match="name argument must be an non-empty string: Counter"):
+        Counter(name="")
+    # mmengine asserts: code and tests written against it catch AssertionError
+    with pytest.raises(AssertionError):
+        Counter.get_instance(1)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError):
         Counter(name="")
 
 
@@ -81,6 +86,12 @@ def test_class_without_name_argument_is_rejected() -> None:
 
         class NoName(ManagerMixin):
             def __init__(self, x: int) -> None:
+                pass
+
+    with pytest.raises(AssertionError):  # as mmengine's ManagerMeta asserts
+
+        class NoNameMeta(metaclass=ManagerMeta):
+            def __init__(self, a: int) -> None:
                 pass
 
 
