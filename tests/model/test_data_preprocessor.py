@@ -104,7 +104,11 @@ def test_mean_std_buffers_are_not_persistent():
             dict(bgr_to_rgb=True, rgb_to_bgr=True),
             "`bgr2rgb` and `rgb2bgr` cannot be set to True at the same time.*cannot both be True",
         ),
-        (dict(mean=[1, 2, 3]), "mean and std must be given together.*std is None"),
+        (
+            dict(mean=[1, 2, 3]),
+            "mean and std should be both None or tuple: mean and std must be given together"
+            ".*std is None",
+        ),
         (dict(std=[1, 2, 3]), "mean is None"),
         (dict(mean=[1, 2], std=[1, 2, 3]), r"`mean` should have 1 or 3 values.*got 2: \[1, 2\]"),
         (dict(mean=[1], std=[1, 2, 3, 4]), "`std` should have 1 or 3 values"),

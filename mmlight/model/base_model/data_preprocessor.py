@@ -120,8 +120,9 @@ class ImgDataPreprocessor(BaseDataPreprocessor):
         if (mean is None) != (std is None):
             missing = "std" if std is None else "mean"
             raise ModelValueError(
-                f"ImgDataPreprocessor: mean and std must be given together (or both None to "
-                f"skip normalisation), but {missing} is None"
+                "ImgDataPreprocessor: mean and std should be both None or tuple: mean and std "
+                "must be given together (or both None to skip normalisation), but "
+                f"{missing} is None"
             )
         self._enable_normalize = mean is not None
         if mean is not None and std is not None:

@@ -267,9 +267,10 @@ class OptimWrapper(BaseOptimWrapper):
             )
         if self._accumulative_counts > 1 and has_batch_norm(model):
             print_log(
-                f"Gradient accumulation (accumulative_counts={self._accumulative_counts}) may "
-                "slightly lower accuracy because the model has BatchNorm layers, whose "
-                "statistics see only one micro-batch at a time.",
+                "Gradient accumulative may slightly decrease performance because the model has "
+                f"BatchNorm layers: gradient accumulation (accumulative_counts="
+                f"{self._accumulative_counts}) lets their statistics see only one micro-batch "
+                "at a time.",
                 logger="current",
                 level=logging.WARNING,
             )
