@@ -210,7 +210,12 @@ def _block(path: Path, heading: str) -> str:
     return text[start : following.start() if following else len(text)]
 
 
-_RECORD_START = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d - ", re.MULTILINE)
+# A record ends where the next one starts, or where BaseModule's raw init-info dump (written to
+# the file handler's stream, not a record) starts.
+_RECORD_START = re.compile(
+    r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d - |Name of parameter - Initialization information$)",
+    re.MULTILINE,
+)
 
 
 def test_same_opening_blocks(runs: tuple[Any, Any]) -> None:
