@@ -292,10 +292,13 @@ def test_model_adapter_rejects_non_dict_train_step() -> None:
 def test_fixture_regenerates(tmp_path: Path) -> None:
     out = tmp_path / "hooks.json"
     env = {**os.environ, "PYTHONPATH": str(MMCV17)}
-    subprocess.run(
+    made = subprocess.run(
         [sys.executable, str(DATA / "make_mmcv17_hooks.py"), str(out)],
-        env=env, check=True, timeout=300, capture_output=True,
+        env=env, timeout=300, capture_output=True, text=True,
     )  # fmt: skip
+    if made.returncode != 0 and "ModuleNotFoundError" in made.stderr:
+        pytest.skip(f"MMCV 1.7.2 does not import here: {made.stderr.strip().splitlines()[-1]}")
+    assert made.returncode == 0, made.stderr[-3000:]
     assert json.loads(out.read_text()) == FIXTURE
 
 
