@@ -27,8 +27,11 @@ def mm_log() -> Iterator[_Text]:
 
     handler = _Text()
     logger = MMLogger.get_current_instance()
+    level = logger.level  # an earlier test's logger may be at INFO; init info is DEBUG
+    logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
     try:
         yield handler
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
