@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 
 import pytest
+
+_fresh = itertools.count()
 
 
 class _Text(logging.Handler):
@@ -26,7 +29,9 @@ def mm_log() -> Iterator[_Text]:
     from mmlight.logging import MMLogger
 
     handler = _Text()
-    logger = MMLogger.get_current_instance()
+    # A logger of its own, made current: an earlier test's (a Runner's, with a log file) would
+    # take the init info into its file instead.
+    logger = MMLogger.get_instance(f"mm_log-{next(_fresh)}")
     level = logger.level  # an earlier test's logger may be at INFO; init info is DEBUG
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
