@@ -31,7 +31,6 @@ import logging
 import os
 import platform
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +46,7 @@ from mmlight.dist import (
 )
 from mmlight.dist.launch import check_launcher, resolve_backend
 from mmlight.lightning.strategy_plan import StrategyPlan
+from mmlight.utils.dl_utils.setup_env import set_multi_processing  # env_cfg.mp_cfg, as mmengine
 
 __all__ = ["DistributedSetup", "set_multi_processing", "setup_distributed"]
 
@@ -81,38 +81,6 @@ class DistributedSetup:
     def trainer_kwargs(self) -> dict[str, Any]:
         """Launcher/strategy Trainer arguments, with objects no other Trainer holds."""
         return self.plan.trainer_kwargs()
-
-
-def set_multi_processing(
-    mp_start_method: str = "fork", opencv_num_threads: int = 0, distributed: bool = False
-) -> None:
-    """``env_cfg.mp_cfg`` as MMEngine applies it (start method, OpenCV and BLAS threads)."""
-    import torch.multiprocessing as mp
-
-    if platform.system() != "Windows":
-        current = mp.get_start_method(allow_none=True)
-        if current is not None and current != mp_start_method:
-            warnings.warn(
-                f"env_cfg.mp_cfg.mp_start_method={mp_start_method!r} replaces the start method "
-                f"{current!r} set earlier in this process",
-                stacklevel=2,
-            )
-        mp.set_start_method(mp_start_method, force=True)
-    try:
-        import cv2  # optional: only when the user's pipeline has OpenCV
-    except ImportError:
-        pass
-    else:
-        cv2.setNumThreads(opencv_num_threads)
-    if distributed:
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            if name not in os.environ:
-                warnings.warn(
-                    f"setting {name}=1 in every rank so the processes do not overload the "
-                    "machine; set it yourself to tune",
-                    stacklevel=2,
-                )
-                os.environ[name] = "1"
 
 
 def _apply_resource_limit(limit: int) -> None:
