@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import os.path as osp
 from abc import ABCMeta, abstractmethod
+from collections.abc import Iterator
 from typing import Any, Protocol
 
-__all__ = ["BaseStorageBackend", "copy_instead_of_link"]
+__all__ = ["BaseStorageBackend", "copy_instead_of_link", "copy_tree_to_local"]
 
 
 class _Copies(Protocol):
@@ -15,6 +18,26 @@ class _Copies(Protocol):
     def copyfile(self, src: Any, dst: Any) -> Any: ...
 
     def copytree(self, src: Any, dst: Any) -> Any: ...
+
+
+class _Lists(Protocol):
+    def get(self, filepath: Any) -> bytes: ...
+
+    def join_path(self, filepath: Any, *parts: Any) -> Any: ...
+
+    def list_dir_or_file(self, dir_path: Any, list_dir: bool = ..., list_file: bool = ...,
+                         suffix: Any = ..., recursive: bool = ...) -> Iterator[str]: ...
+
+
+def copy_tree_to_local(backend: _Lists, src: Any, dst: Any) -> Any:
+    """``copytree_to_local`` of a remote backend: every file under ``src`` read and written
+    below the local folder ``dst`` at the same relative path."""
+    for relative in backend.list_dir_or_file(src, list_dir=False, recursive=True):
+        local = osp.join(dst, relative)
+        os.makedirs(osp.dirname(local), exist_ok=True)
+        with open(local, "wb") as stream:
+            stream.write(backend.get(backend.join_path(src, relative)))
+    return dst
 
 
 def copy_instead_of_link(backend: _Copies, src: Any, dst: Any) -> bool:

@@ -17,7 +17,11 @@ from pathlib import Path
 from shutil import SameFileError
 from typing import Any
 
-from mmlight.fileio.backends.base import BaseStorageBackend, copy_instead_of_link
+from mmlight.fileio.backends.base import (
+    BaseStorageBackend,
+    copy_instead_of_link,
+    copy_tree_to_local,
+)
 from mmlight.fileio.backends.local_backend import check_suffix_args
 from mmlight.fileio.uri import PathLike
 
@@ -173,12 +177,7 @@ class PetrelBackend(BaseStorageBackend):
         return dst
 
     def copytree_to_local(self, src: PathLike, dst: PathLike) -> PathLike:
-        for relative in self.list_dir_or_file(src, list_dir=False, recursive=True):
-            local = osp.join(dst, relative)
-            os.makedirs(osp.dirname(local), exist_ok=True)
-            with open(local, "wb") as stream:
-                stream.write(self.get(self.join_path(src, relative)))
-        return dst
+        return copy_tree_to_local(self, src, dst)
 
     # -- removing and listing ------------------------------------------------------------
     def remove(self, filepath: PathLike) -> None:
